@@ -1,0 +1,25 @@
+"""tracegrad: a JIT-traced static-graph compiler for differentiable NumPy programs.
+
+>>> import numpy as np, tracegrad as tg
+>>> f = tg.compile(lambda x: np.sum(np.tanh(x) ** 2))
+>>> float(f(np.zeros(3)))
+0.0
+"""
+
+__version__ = "0.1.0"
+
+from tracegrad import ops  # noqa: E402  (registers the primitives)
+from tracegrad.api import compile, make_ir  # noqa: E402
+from tracegrad.ir.graph import Graph  # noqa: E402
+from tracegrad.ops.elementwise import *  # noqa: E402,F401,F403
+from tracegrad.tracer.pytree import (  # noqa: E402
+    register_pytree_node,
+    tree_flatten,
+    tree_map,
+    tree_unflatten,
+)
+
+__all__ = [
+    "compile", "make_ir", "Graph", "ops",
+    "register_pytree_node", "tree_flatten", "tree_unflatten", "tree_map",
+]

@@ -1,0 +1,59 @@
+"""Environment flags, read once at import (tests may patch `FLAGS`).
+
+| variable | values | effect |
+|---|---|---|
+| ``TRACEGRAD_BACKEND`` | ``numpy`` (default), ``cpu``, ``cuda`` | default backend of `tg.compile` and of transformations |
+| ``TRACEGRAD_DUMP`` | comma list of ``ir``, ``adjoint``, ``optimized`` | print these stages of every compiled function |
+| ``TRACEGRAD_DUMP_DIR`` | a directory | write dumps there (one file per function and stage) instead of stderr |
+| ``TRACEGRAD_CHECKS`` | ``1`` | verify the IR after every pass (slower; for debugging tracegrad) |
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+
+BACKENDS = ("numpy",)
+DUMP_STAGES = ("ir", "adjoint", "optimized")
+
+
+@dataclass
+class Flags:
+    """The environment flags in force (see the table in this module's docstring)."""
+
+    backend: str = "numpy"
+    dump: frozenset[str] = field(default_factory=frozenset)
+    dump_dir: str | None = None
+    checks: bool = False
+
+    @staticmethod
+    def from_env(env: dict[str, str] | None = None) -> "Flags":
+        env = os.environ if env is None else env
+        dump = frozenset(s.strip() for s in env.get("TRACEGRAD_DUMP", "").split(",") if s.strip())
+        unknown = dump - set(DUMP_STAGES)
+        if unknown:
+            print(f"tracegrad: ignoring unknown TRACEGRAD_DUMP stages {sorted(unknown)}; "
+                  f"known: {', '.join(DUMP_STAGES)}", file=sys.stderr)
+        return Flags(
+            backend=env.get("TRACEGRAD_BACKEND", "numpy"),
+            dump=dump & set(DUMP_STAGES),
+            dump_dir=env.get("TRACEGRAD_DUMP_DIR") or None,
+            checks=env.get("TRACEGRAD_CHECKS", "") not in ("", "0"),
+        )
+
+
+FLAGS = Flags.from_env()
+
+
+def dump(stage: str, name: str, text: str) -> None:
+    """Emit a dump of `stage` for function `name` if TRACEGRAD_DUMP asks for it."""
+    if stage not in FLAGS.dump:
+        return
+    if FLAGS.dump_dir:
+        os.makedirs(FLAGS.dump_dir, exist_ok=True)
+        path = os.path.join(FLAGS.dump_dir, f"{name}.{stage}.txt")
+        with open(path, "w") as f:
+            f.write(text + "\n")
+    else:
+        print(f"--- tracegrad {stage}: {name} ---\n{text}", file=sys.stderr)

@@ -1,0 +1,174 @@
+"""`CompiledFunction`: the callable `tg.compile` returns.
+
+A call flattens the arguments, builds the signature key (pytree structure, shape
+and dtype of every array leaf, values of static arguments), and looks it up; a
+miss traces, optimises and prepares an executable for the backend. Inside another
+trace, a compiled function is simply inlined: its graph becomes part of the outer one.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, Callable, Hashable, Sequence
+
+import numpy as np
+
+from tracegrad.ir.graph import Graph
+from tracegrad.ir.passes import optimize
+from tracegrad.runtime import config
+from tracegrad.runtime.interpreter import run_graph
+from tracegrad.tracer.context import current_builder
+from tracegrad.tracer.errors import user_error
+from tracegrad.tracer.pytree import TreeDef, tree_flatten, tree_unflatten
+from tracegrad.tracer.trace import Traced, leaf_type, trace
+
+
+@dataclass(frozen=True)
+class Lowered:
+    """What `CompiledFunction.lower` returns: every stage of one signature.
+
+    `ir` is the traced graph, `optimized` the graph after the IR passes.
+    """
+
+    ir: Graph
+    optimized: Graph
+    in_tree: TreeDef
+    out_tree: TreeDef
+    backend: str
+
+    def __str__(self) -> str:
+        return str(self.optimized)
+
+
+class CompiledFunction:
+    """A function traced once per signature into a static graph, then executed.
+
+    >>> import tracegrad as tg
+    >>> f = tg.compile(lambda x: np.sum(x * x), backend="numpy")
+    >>> float(f(np.arange(3.0)))
+    5.0
+    """
+
+    def __init__(
+        self,
+        fn: Callable,
+        *,
+        backend: str | None = None,
+        static_argnums: int | Sequence[int] = (),
+        name: str | None = None,
+        transform: Callable[[Callable, Sequence[Any]], Traced] | None = None,
+    ) -> None:
+        self.fn = fn
+        self.backend = backend or config.FLAGS.backend
+        if self.backend not in config.BACKENDS:
+            raise ValueError(
+                f"unknown backend {self.backend!r}; available: {', '.join(config.BACKENDS)}"
+            )
+        if isinstance(static_argnums, int):
+            static_argnums = (static_argnums,)
+        self.static_argnums = tuple(sorted(int(i) for i in static_argnums))
+        self.name = name or getattr(fn, "__name__", "fn")
+        self._trace = transform or trace
+        self._cache: dict[Hashable, _Entry] = {}
+        functools.update_wrapper(self, fn, updated=())
+
+    # --- calling ---------------------------------------------------------------
+
+    def __call__(self, *args: Any) -> Any:
+        if current_builder() is not None:
+            return self._inline(args)
+        static, dynamic = self._split(args)
+        leaves, tree = tree_flatten(dynamic)
+        key = (tree, static, tuple(_leaf_key(x) for x in leaves))
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = self._cache[key] = self._build(args)
+        return tree_unflatten(entry.out_tree, entry.run(leaves))
+
+    def lower(self, *args: Any) -> Lowered:
+        """Trace and optimise for the signature of `args`, without running.
+
+        >>> import tracegrad as tg
+        >>> print(tg.compile(lambda x: x + 1.0).lower(np.ones(2)).ir)  # doctest: +SKIP
+        """
+        traced = self._trace_with_statics(args)
+        return Lowered(traced.graph, self._optimize(traced.graph), traced.in_tree,
+                       traced.out_tree, self.backend)
+
+    @property
+    def cache_size(self) -> int:
+        """How many signatures have been traced and compiled."""
+        return len(self._cache)
+
+    # --- internals -------------------------------------------------------------------
+
+    def _split(self, args: Sequence[Any]) -> tuple[tuple, tuple]:
+        n = len(args)
+        for i in self.static_argnums:
+            if i >= n:
+                raise user_error(
+                    TypeError,
+                    f"static_argnums={self.static_argnums} but {self.name} was called with "
+                    f"{n} positional arguments",
+                )
+        static = tuple(_static_key(args[i]) for i in self.static_argnums)
+        dynamic = tuple(a for i, a in enumerate(args) if i not in self.static_argnums)
+        return static, dynamic
+
+    def _trace_with_statics(self, args: Sequence[Any]) -> Traced:
+        statics = {i: args[i] for i in self.static_argnums}
+        dynamic = [a for i, a in enumerate(args) if i not in statics]
+
+        def with_statics(*dyn: Any) -> Any:
+            it = iter(dyn)
+            full = [statics[i] if i in statics else next(it) for i in range(len(args))]
+            return self.fn(*full)
+
+        with_statics.__name__ = self.name
+        return self._trace(with_statics, dynamic)
+
+    def _inline(self, args: Sequence[Any]) -> Any:
+        # Inside another trace the function's ops go straight into the outer graph
+        # (a transformation's fn builds its derivative graph there too).
+        return self.fn(*args)
+
+    def _optimize(self, graph: Graph) -> Graph:
+        return optimize(graph, checks=config.FLAGS.checks)
+
+    def _build(self, args: Sequence[Any]) -> "_Entry":
+        lowered = self.lower(*args)
+        config.dump("ir", self.name, str(lowered.ir))
+        config.dump("optimized", self.name, str(lowered.optimized))
+        graph = lowered.optimized
+        return _Entry(lambda leaves: run_graph(graph, leaves), lowered.out_tree)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    run: Callable[[list], list]
+    out_tree: TreeDef
+
+
+def _leaf_key(x: Any) -> Hashable:
+    """What of an argument leaf selects a compiled version: its type and weakness."""
+    shape = getattr(x, "shape", None)
+    dtype = getattr(x, "dtype", None)
+    if shape is not None and dtype is not None and not hasattr(x, "_tg_constant"):
+        return (tuple(shape), dtype, False)
+    t, weak = leaf_type(x)
+    return (t.shape, t.dtype, weak)
+
+
+def _static_key(value: Any) -> Hashable:
+    try:
+        hash(value)
+        return value
+    except TypeError:
+        if isinstance(value, np.ndarray):
+            return ("ndarray", value.shape, value.dtype.str, value.tobytes())
+        raise user_error(
+            TypeError,
+            f"a static argument must be hashable, got {type(value).__name__}",
+            "pass a tuple instead of a list, or make the argument non-static",
+        ) from None
