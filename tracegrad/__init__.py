@@ -8,11 +8,11 @@
 
 __version__ = "0.1.0"
 
-from tracegrad import ops  # noqa: E402  (registers the primitives)
-from tracegrad.api import compile, make_ir  # noqa: E402
-from tracegrad.ir.graph import Graph  # noqa: E402
-from tracegrad.ops.elementwise import *  # noqa: E402,F401,F403
-from tracegrad.tracer.pytree import (  # noqa: E402
+from tracegrad import ops
+from tracegrad.api import compile, make_ir
+from tracegrad.ir.graph import Graph
+from tracegrad.ops.elementwise import *
+from tracegrad.tracer.pytree import (
     register_pytree_node,
     tree_flatten,
     tree_map,
@@ -20,6 +20,12 @@ from tracegrad.tracer.pytree import (  # noqa: E402
 )
 
 __all__ = [
-    "compile", "make_ir", "Graph", "ops",
-    "register_pytree_node", "tree_flatten", "tree_unflatten", "tree_map",
+    "Graph",
+    "compile",
+    "make_ir",
+    "ops",
+    "register_pytree_node",
+    "tree_flatten",
+    "tree_map",
+    "tree_unflatten",
 ]

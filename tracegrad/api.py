@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from tracegrad.ir.graph import Graph
 from tracegrad.runtime.dispatch import CompiledFunction
 from tracegrad.tracer.trace import trace
 
 
-def compile(  # noqa: A001 - the project's name for jit
+def compile(
     fn: Callable | None = None,
     *,
     backend: str | None = None,

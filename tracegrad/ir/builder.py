@@ -7,7 +7,8 @@ records where in the user's code the node came from.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from tracegrad.ir.graph import Atom, Graph, Node, Params, Var
 from tracegrad.ir.types import TensorType

@@ -9,8 +9,9 @@ passes build new graphs.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -92,7 +93,7 @@ class Params(Mapping[str, Any]):
     (0,)
     """
 
-    __slots__ = ("_items", "_hash")
+    __slots__ = ("_hash", "_items")
 
     def __init__(self, mapping: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         items = dict(mapping or {}, **kwargs)
@@ -128,7 +129,7 @@ class Node:
     kept for error messages; it takes no part in equality or printing.
     """
 
-    op: "Primitive"
+    op: Primitive
     inputs: tuple[Atom, ...]
     params: Params
     outputs: tuple[Var, ...]
@@ -167,7 +168,7 @@ class Graph:
 
         return format_graph(self)
 
-    def to_networkx(self) -> "networkx.MultiDiGraph":
+    def to_networkx(self) -> networkx.MultiDiGraph:
         """The graph as a networkx MultiDiGraph (see `tracegrad.ir.analysis`)."""
         from tracegrad.ir.analysis import to_networkx
 

@@ -41,7 +41,7 @@ class TensorType:
         return f"{short_dtype(self.dtype)}[{','.join(map(str, self.shape))}]"
 
     @staticmethod
-    def of(value) -> "TensorType":
+    def of(value) -> TensorType:
         """The type of a concrete value (array, NumPy scalar or Python scalar)."""
         arr = np.asarray(value)
         return TensorType(arr.shape, arr.dtype)

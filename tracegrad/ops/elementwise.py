@@ -180,7 +180,7 @@ for _p in (sign_p, floor_p, ceil_p):
     _p.jvp = lambda ts, out, x: None
 
 
-def abs(x: Any) -> Any:  # noqa: A001 - NumPy's name
+def abs(x: Any) -> Any:
     """Elementwise absolute value.
 
     >>> abs(np.array([-1.5, 2.0]))
@@ -331,9 +331,9 @@ add = _binary_wrapper(add_p, doc="``x + y`` with NumPy promotion and broadcastin
 sub = _binary_wrapper(sub_p, doc="``x - y`` with NumPy promotion and broadcasting.")
 mul = _binary_wrapper(mul_p, doc="``x * y`` with NumPy promotion and broadcasting.")
 div = _binary_wrapper(div_p, to_float=True, doc="True division ``x / y``; ints go to float.")
-pow = _binary_wrapper(pow_p, doc="``x ** y`` with NumPy promotion and broadcasting.")  # noqa: A001
-max = _binary_wrapper(max_p, doc="Elementwise maximum (``np.maximum``), NaN-propagating.")  # noqa: A001
-min = _binary_wrapper(min_p, doc="Elementwise minimum (``np.minimum``), NaN-propagating.")  # noqa: A001
+pow = _binary_wrapper(pow_p, doc="``x ** y`` with NumPy promotion and broadcasting.")
+max = _binary_wrapper(max_p, doc="Elementwise maximum (``np.maximum``), NaN-propagating.")
+min = _binary_wrapper(min_p, doc="Elementwise minimum (``np.minimum``), NaN-propagating.")
 atan2 = _binary_wrapper(atan2_p, to_float=True, doc="Elementwise ``arctan2(y, x)``.")
 
 
@@ -504,9 +504,48 @@ def convert(x: Any, dtype: Any) -> Any:
 
 
 __all__ = [
-    "neg", "exp", "log", "log1p", "expm1", "sin", "cos", "tan", "tanh", "sinh", "cosh",
-    "asin", "acos", "atan", "sqrt", "erf", "logistic", "abs", "sign", "floor", "ceil",
-    "add", "sub", "mul", "div", "pow", "max", "min", "atan2", "reciprocal", "rsqrt",
-    "square", "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
-    "logical_xor", "logical_not", "select", "convert",
+    "abs",
+    "acos",
+    "add",
+    "asin",
+    "atan",
+    "atan2",
+    "ceil",
+    "convert",
+    "cos",
+    "cosh",
+    "div",
+    "eq",
+    "erf",
+    "exp",
+    "expm1",
+    "floor",
+    "ge",
+    "gt",
+    "le",
+    "log",
+    "log1p",
+    "logical_and",
+    "logical_not",
+    "logical_or",
+    "logical_xor",
+    "logistic",
+    "lt",
+    "max",
+    "min",
+    "mul",
+    "ne",
+    "neg",
+    "pow",
+    "reciprocal",
+    "rsqrt",
+    "select",
+    "sign",
+    "sin",
+    "sinh",
+    "sqrt",
+    "square",
+    "sub",
+    "tan",
+    "tanh",
 ]

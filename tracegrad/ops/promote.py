@@ -124,5 +124,5 @@ def require_float(opname: str, x: Any) -> None:
         raise user_error(
             DTypeError,
             f"{opname}: expected a floating-point operand, got {dtype_of(x)}",
-            f"convert first, e.g. x.astype(np.float64)",
+            "convert first, e.g. x.astype(np.float64)",
         )

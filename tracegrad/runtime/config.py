@@ -14,7 +14,6 @@ import os
 import sys
 from dataclasses import dataclass, field
 
-BACKENDS = ("numpy",)
 DUMP_STAGES = ("ir", "adjoint", "optimized")
 
 
@@ -28,7 +27,7 @@ class Flags:
     checks: bool = False
 
     @staticmethod
-    def from_env(env: dict[str, str] | None = None) -> "Flags":
+    def from_env(env: dict[str, str] | None = None) -> Flags:
         env = os.environ if env is None else env
         dump = frozenset(s.strip() for s in env.get("TRACEGRAD_DUMP", "").split(",") if s.strip())
         unknown = dump - set(DUMP_STAGES)

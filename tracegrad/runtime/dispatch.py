@@ -9,15 +9,15 @@ trace, a compiled function is simply inlined: its graph becomes part of the oute
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable, Sequence
+from typing import Any
 
 import numpy as np
 
 from tracegrad.ir.graph import Graph
 from tracegrad.ir.passes import optimize
-from tracegrad.runtime import config
-from tracegrad.runtime.interpreter import run_graph
+from tracegrad.runtime import backends, config
 from tracegrad.tracer.context import current_builder
 from tracegrad.tracer.errors import user_error
 from tracegrad.tracer.pytree import TreeDef, tree_flatten, tree_unflatten
@@ -61,9 +61,9 @@ class CompiledFunction:
     ) -> None:
         self.fn = fn
         self.backend = backend or config.FLAGS.backend
-        if self.backend not in config.BACKENDS:
+        if self.backend not in backends.available():
             raise ValueError(
-                f"unknown backend {self.backend!r}; available: {', '.join(config.BACKENDS)}"
+                f"unknown backend {self.backend!r}; available: {', '.join(backends.available())}"
             )
         if isinstance(static_argnums, int):
             static_argnums = (static_argnums,)
@@ -136,12 +136,12 @@ class CompiledFunction:
     def _optimize(self, graph: Graph) -> Graph:
         return optimize(graph, checks=config.FLAGS.checks)
 
-    def _build(self, args: Sequence[Any]) -> "_Entry":
+    def _build(self, args: Sequence[Any]) -> _Entry:
         lowered = self.lower(*args)
         config.dump("ir", self.name, str(lowered.ir))
         config.dump("optimized", self.name, str(lowered.optimized))
-        graph = lowered.optimized
-        return _Entry(lambda leaves: run_graph(graph, leaves), lowered.out_tree)
+        run = backends.make_executable(self.backend, lowered.optimized, self.name)
+        return _Entry(run, lowered.out_tree)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -45,3 +46,8 @@ def run_graph(graph: Graph, args: Sequence[Any]) -> list[np.ndarray]:
 def _describe(node: Node, exc: Exception) -> str:
     where = f" (traced at {node.where})" if node.where else ""
     return f"{node.op.name} failed{where}: {type(exc).__name__}: {exc}"
+
+
+def make_executable(graph: Graph, name: str) -> Callable[[list], list]:
+    """The NumPy backend's executable: `run_graph` bound to `graph`."""
+    return lambda args: run_graph(graph, args)

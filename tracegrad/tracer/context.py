@@ -8,8 +8,8 @@ into it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from tracegrad.ir.builder import Builder
 from tracegrad.ops import primitive

@@ -10,7 +10,8 @@ The supported list is in docs/numpy-support.md.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -112,7 +113,7 @@ def _sum_dtype(x: Any, dtype: Any) -> np.dtype:
 
 @implements(np.sum, method="sum")
 def sum(a: Any, axis: Any = None, dtype: Any = None, out: Any = None, keepdims: bool = False,
-        **kwargs: Any) -> Any:  # noqa: A001
+        **kwargs: Any) -> Any:
     _no_out("sum", out, kwargs)
     return red.reduce_sum(ew.convert(a, _sum_dtype(a, dtype)), axis, keepdims)
 

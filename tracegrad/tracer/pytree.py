@@ -7,8 +7,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable
+from typing import Any
 
 _REGISTRY: dict[type, tuple[Callable, Callable]] = {}
 
@@ -44,7 +45,7 @@ class TreeDef:
 
     kind: type | None  # None marks a leaf
     aux: Hashable
-    children: tuple["TreeDef", ...]
+    children: tuple[TreeDef, ...]
 
     @property
     def num_leaves(self) -> int:

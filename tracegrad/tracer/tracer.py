@@ -16,7 +16,11 @@ import numpy as np
 from tracegrad.ir.graph import Atom, Const
 from tracegrad.ops import elementwise as ew
 from tracegrad.tracer import context
-from tracegrad.tracer.errors import LeakedTracerError, TracerBoolConversionError, user_error
+from tracegrad.tracer.errors import (
+    LeakedTracerError,
+    TracerBoolConversionError,
+    user_error,
+)
 
 _BRANCH_FIX = (
     "a static graph cannot branch on data. Use np.where(cond, a, b) (or tg.select) "
@@ -84,7 +88,7 @@ class Tracer:
         return self.atom.type.size
 
     @property
-    def T(self) -> "Tracer":
+    def T(self) -> Tracer:
         return _np_api().transpose(self)
 
     def __len__(self) -> int:
@@ -146,7 +150,7 @@ class Tracer:
 
     # --- indexing --------------------------------------------------------------------
 
-    def __getitem__(self, key: Any) -> "Tracer":
+    def __getitem__(self, key: Any) -> Tracer:
         from tracegrad.tracer.indexing import getitem
 
         return getitem(self, key)
@@ -161,15 +165,15 @@ class Tracer:
 
     # --- methods users reach for (NumPy's array methods) -------------------------------
 
-    def reshape(self, *shape: Any, order: str = "C") -> "Tracer":
+    def reshape(self, *shape: Any, order: str = "C") -> Tracer:
         shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
         return _np_api().reshape(self, shape)
 
-    def transpose(self, *axes: Any) -> "Tracer":
+    def transpose(self, *axes: Any) -> Tracer:
         axes = axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else axes
         return _np_api().transpose(self, axes or None)
 
-    def astype(self, dtype: Any, copy: bool = True) -> "Tracer":
+    def astype(self, dtype: Any, copy: bool = True) -> Tracer:
         return ew.convert(self, dtype)
 
     def __getattr__(self, name: str) -> Any:
