@@ -8,24 +8,14 @@
 
 __version__ = "0.1.0"
 
-from tracegrad import ops
-from tracegrad.api import compile, make_ir
-from tracegrad.ir.graph import Graph
-from tracegrad.ops.elementwise import *
-from tracegrad.tracer.pytree import (
+# The star imports re-export each family's public wrappers (their `__all__`).
+from tracegrad import ops  # noqa: E402,F401  (registers the primitives)
+from tracegrad.api import *  # noqa: E402,F401,F403
+from tracegrad.ir.graph import Graph  # noqa: E402,F401
+from tracegrad.ops.elementwise import *  # noqa: E402,F401,F403
+from tracegrad.tracer.pytree import (  # noqa: E402,F401
     register_pytree_node,
     tree_flatten,
     tree_map,
     tree_unflatten,
 )
-
-__all__ = [
-    "Graph",
-    "compile",
-    "make_ir",
-    "ops",
-    "register_pytree_node",
-    "tree_flatten",
-    "tree_map",
-    "tree_unflatten",
-]

@@ -146,9 +146,9 @@ class Node:
 class Graph:
     """A typed, single-assignment program with nodes in topological order.
 
-    >>> import tracegrad as tg
-    >>> g = tg.make_ir(lambda x: x * 2.0)(np.ones(3)); len(g.nodes)
-    1
+    >>> import numpy as np, tracegrad as tg
+    >>> g = tg.make_ir(lambda x: x * 2.0)(np.ones(3)); [n.op.name for n in g.nodes]
+    ['broadcast_in_dim', 'mul']
     """
 
     inputs: tuple[Var, ...]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,6 +48,7 @@ class TensorType:
         return TensorType(arr.shape, arr.dtype)
 
 
+@functools.lru_cache(maxsize=256)
 def short_dtype(dtype) -> str:
     """The short dtype name used in IR dumps: ``f64``, ``i32``, ``bool``."""
     return _SHORT.get(np.dtype(dtype).name, np.dtype(dtype).name)

@@ -274,8 +274,10 @@ def _pow_dx(out, x, y):
 pow_p = _binary(
     "pow", np.power,
     lambda g, out, x, y: (mul(g, _pow_dx(out, x, y)), mul(g, _pow_dy(out, x, y))),
-    lambda ts, out, x, y: _jvp_sum(_scaled(ts[0], _pow_dx(out, x, y)),
-                                   _scaled(ts[1], _pow_dy(out, x, y))),
+    lambda ts, out, x, y: _jvp_sum(
+        None if ts[0] is None else mul(ts[0], _pow_dx(out, x, y)),
+        None if ts[1] is None else mul(ts[1], _pow_dy(out, x, y)),
+    ),
     "({0} ** {1})",
 )
 
@@ -378,7 +380,8 @@ def _compare(name: str, np_fn, emit: str):
         name, type_rule=_bool_rule(name), impl=np_fn,
         vjp=NOT_DIFFERENTIABLE, jvp=NOT_DIFFERENTIABLE, emit=emit, elementwise=True,
     )
-    return prim, _binary_wrapper(prim, doc=f"Elementwise ``{emit.format('x', 'y')}`` (bool result).")
+    doc = f"Elementwise ``{emit.format('x', 'y')}`` (bool result)."
+    return prim, _binary_wrapper(prim, doc=doc)
 
 
 eq_p, eq = _compare("eq", np.equal, "({0} == {1})")
@@ -501,6 +504,27 @@ def convert(x: Any, dtype: Any) -> Any:
     if dtype_of(x) == dtype and hasattr(x, "shape"):
         return x
     return bind(convert_p, x, dtype=dtype)
+
+
+stop_gradient_p = defop(
+    "stop_gradient",
+    type_rule=lambda x: x,
+    impl=lambda x: x,
+    vjp=lambda g, out, x: (None,),
+    jvp=lambda ts, out, x: None,
+    emit="{0}",
+    elementwise=True,
+)
+
+
+def stop_gradient(x: Any) -> Any:
+    """`x` unchanged, but no derivative flows through it (a constant to autodiff).
+
+    >>> import tracegrad as tg
+    >>> float(tg.grad(lambda x: x * stop_gradient(x))(np.float64(3.0)))
+    3.0
+    """
+    return bind(stop_gradient_p, x)
 
 
 __all__ = [

@@ -1,16 +1,15 @@
 """Environment flags, read once at import (tests may patch `FLAGS`).
 
-| variable | values | effect |
-|---|---|---|
-| ``TRACEGRAD_BACKEND`` | ``numpy`` (default), ``cpu``, ``cuda`` | default backend of `tg.compile` and of transformations |
-| ``TRACEGRAD_DUMP`` | comma list of ``ir``, ``adjoint``, ``optimized`` | print these stages of every compiled function |
-| ``TRACEGRAD_DUMP_DIR`` | a directory | write dumps there (one file per function and stage) instead of stderr |
-| ``TRACEGRAD_CHECKS`` | ``1`` | verify the IR after every pass (slower; for debugging tracegrad) |
+The table of flags, with examples, is docs/env-vars.md:
+``TRACEGRAD_BACKEND`` (default backend), ``TRACEGRAD_DUMP`` (stages to print),
+``TRACEGRAD_DUMP_DIR`` (write dumps there instead of stderr) and
+``TRACEGRAD_CHECKS=1`` (verify the IR after every pass).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 
@@ -51,7 +50,8 @@ def dump(stage: str, name: str, text: str) -> None:
         return
     if FLAGS.dump_dir:
         os.makedirs(FLAGS.dump_dir, exist_ok=True)
-        path = os.path.join(FLAGS.dump_dir, f"{name}.{stage}.txt")
+        safe = re.sub(r"[^\w.()-]", "_", name)  # "<lambda>" is no file name everywhere
+        path = os.path.join(FLAGS.dump_dir, f"{safe}.{stage}.txt")
         with open(path, "w") as f:
             f.write(text + "\n")
     else:

@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from tracegrad.autodiff.custom import inline_custom_calls
 from tracegrad.ir.graph import Graph
-from tracegrad.ir.passes import optimize
+from tracegrad.ir.passes import dead_code_elimination, optimize, simplify
 from tracegrad.runtime import backends, config
 from tracegrad.tracer.context import current_builder
 from tracegrad.tracer.errors import user_error
@@ -57,7 +58,7 @@ class CompiledFunction:
         backend: str | None = None,
         static_argnums: int | Sequence[int] = (),
         name: str | None = None,
-        transform: Callable[[Callable, Sequence[Any]], Traced] | None = None,
+        dump_stage: str = "ir",
     ) -> None:
         self.fn = fn
         self.backend = backend or config.FLAGS.backend
@@ -69,8 +70,9 @@ class CompiledFunction:
             static_argnums = (static_argnums,)
         self.static_argnums = tuple(sorted(int(i) for i in static_argnums))
         self.name = name or getattr(fn, "__name__", "fn")
-        self._trace = transform or trace
+        self.dump_stage = dump_stage
         self._cache: dict[Hashable, _Entry] = {}
+        self._fast: dict[Hashable, _Entry] = {}
         functools.update_wrapper(self, fn, updated=())
 
     # --- calling ---------------------------------------------------------------
@@ -78,12 +80,26 @@ class CompiledFunction:
     def __call__(self, *args: Any) -> Any:
         if current_builder() is not None:
             return self._inline(args)
+        # Fast path: positional ndarrays and no static arguments (the hot loop of a
+        # training step). The key includes the type, so tracers, tensors, scalars
+        # and pytrees always take the general path below.
+        if not self.static_argnums:
+            try:
+                key = tuple([(type(a), a.shape, a.dtype) for a in args])
+            except AttributeError:
+                key = None
+            entry = self._fast.get(key) if key is not None else None
+            if entry is not None:
+                out = entry.run(list(args))
+                return out[0] if entry.single_output else tree_unflatten(entry.out_tree, out)
         static, dynamic = self._split(args)
         leaves, tree = tree_flatten(dynamic)
         key = (tree, static, tuple(_leaf_key(x) for x in leaves))
         entry = self._cache.get(key)
         if entry is None:
             entry = self._cache[key] = self._build(args)
+            if not self.static_argnums and all(type(a) is np.ndarray for a in args):
+                self._fast[tuple([(type(a), a.shape, a.dtype) for a in args])] = entry
         return tree_unflatten(entry.out_tree, entry.run(leaves))
 
     def lower(self, *args: Any) -> Lowered:
@@ -93,8 +109,13 @@ class CompiledFunction:
         >>> print(tg.compile(lambda x: x + 1.0).lower(np.ones(2)).ir)  # doctest: +SKIP
         """
         traced = self._trace_with_statics(args)
-        return Lowered(traced.graph, self._optimize(traced.graph), traced.in_tree,
-                       traced.out_tree, self.backend)
+        graph = traced.graph
+        if self.dump_stage == "adjoint":
+            # A derivative's graph is shown as autodiff leaves it: simplified (no
+            # multiplications by a seed of ones), with nothing dead.
+            graph = dead_code_elimination(simplify(graph))
+        return Lowered(graph, self._optimize(graph), traced.in_tree, traced.out_tree,
+                       self.backend)
 
     @property
     def cache_size(self) -> int:
@@ -126,7 +147,7 @@ class CompiledFunction:
             return self.fn(*full)
 
         with_statics.__name__ = self.name
-        return self._trace(with_statics, dynamic)
+        return trace(with_statics, dynamic)
 
     def _inline(self, args: Sequence[Any]) -> Any:
         # Inside another trace the function's ops go straight into the outer graph
@@ -134,11 +155,11 @@ class CompiledFunction:
         return self.fn(*args)
 
     def _optimize(self, graph: Graph) -> Graph:
-        return optimize(graph, checks=config.FLAGS.checks)
+        return optimize(inline_custom_calls(graph), checks=config.FLAGS.checks)
 
     def _build(self, args: Sequence[Any]) -> _Entry:
         lowered = self.lower(*args)
-        config.dump("ir", self.name, str(lowered.ir))
+        config.dump(self.dump_stage, self.name, str(lowered.ir))
         config.dump("optimized", self.name, str(lowered.optimized))
         run = backends.make_executable(self.backend, lowered.optimized, self.name)
         return _Entry(run, lowered.out_tree)
@@ -148,6 +169,10 @@ class CompiledFunction:
 class _Entry:
     run: Callable[[list], list]
     out_tree: TreeDef
+
+    @property
+    def single_output(self) -> bool:
+        return self.out_tree.kind is None
 
 
 def _leaf_key(x: Any) -> Hashable:

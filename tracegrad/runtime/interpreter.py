@@ -51,3 +51,20 @@ def _describe(node: Node, exc: Exception) -> str:
 def make_executable(graph: Graph, name: str) -> Callable[[list], list]:
     """The NumPy backend's executable: `run_graph` bound to `graph`."""
     return lambda args: run_graph(graph, args)
+
+
+def inline_graph(graph: Graph, args: Sequence[Any]) -> list[Any]:
+    """Apply `graph`'s nodes to `args` through `bind`: inside a trace its nodes are
+    copied into the current graph, on arrays it is evaluated."""
+    from tracegrad.ops.primitive import bind
+
+    env: dict[Any, Any] = dict(zip(graph.inputs, args))
+
+    def read(atom):
+        return atom.value if isinstance(atom, Const) else env[atom]
+
+    for node in graph.nodes:
+        out = bind(node.op, *[read(a) for a in node.inputs], **node.params)
+        for var, value in zip(node.outputs, out if node.op.multiple_results else (out,)):
+            env[var] = value
+    return [read(a) for a in graph.outputs]

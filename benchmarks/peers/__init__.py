@@ -1,0 +1,1 @@
+"""The peers' shared plumbing: optional packages and tracegrad's discovered modes."""

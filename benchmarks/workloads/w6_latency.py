@@ -1,0 +1,146 @@
+"""W6 first-call latency: trace + differentiate + compile + run, in a fresh process.
+
+For W1 (n=1e6) and W2 (N=64), each compiling peer (and NumPy, as the cost of a bare
+process) runs in a new Python process twice: first with empty cache directories
+(cold), then again with the directories the first run filled (warm): tracegrad's
+``TRACEGRAD_CACHE_DIR``, Numba's ``NUMBA_CACHE_DIR`` (the hand kernels then use
+``cache=True``), JAX's persistent compilation cache and Inductor's cache. The child
+process times the peer's first call and checks it against the reference; the
+parent also times the whole process (interpreter start, imports, inputs, call).
+
+The child is this module: ``python -m benchmarks.workloads.w6_latency W1 "JAX jit"``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from benchmarks.harness import Case, CaseResult, Result, check, first_line, set_ratios
+from benchmarks.workloads import w1_elementwise, w2_mlp
+
+NAME = "W6"
+TITLE = "W6 first-call latency in a fresh process (trace + differentiate + compile + run)"
+MARK = "W6-RESULT "
+TIMEOUT_S = 600
+
+# The latency cases: the workload and size whose first call is measured.
+CASES: dict[str, Callable[[], Case]] = {
+    "W1": lambda: w1_elementwise.case(10**6, quick=True),
+    "W2": lambda: w2_mlp.case(64, quick=True),
+}
+
+# Peers whose first call compiles (plus NumPy, the floor: a process that only runs).
+COMPILERS = ("NumPy", "Numba", "torch.compile", "JAX", "tracegrad[")
+
+
+def cache_env(cache_dir: str) -> dict[str, str]:
+    """The environment that points every compiler's on-disk cache into `cache_dir`."""
+    env = dict(os.environ)
+    env.update({
+        "TRACEGRAD_CACHE_DIR": os.path.join(cache_dir, "tracegrad"),
+        "NUMBA_CACHE_DIR": os.path.join(cache_dir, "numba"),
+        "BENCH_NUMBA_CACHE": "1",
+        "JAX_COMPILATION_CACHE_DIR": os.path.join(cache_dir, "jax"),
+        "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+        "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0",
+        "TORCHINDUCTOR_CACHE_DIR": os.path.join(cache_dir, "inductor"),
+        "PYTHONPATH": os.pathsep.join(
+            [_repo_root()] + [p for p in [env.get("PYTHONPATH")] if p]),
+    })
+    return env
+
+
+def run_child(workload: str, peer: str, env: dict[str, str]) -> tuple[dict, float]:
+    """Run one fresh process for (`workload`, `peer`); its JSON report and wall time."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.workloads.w6_latency", workload, peer],
+        env=env, capture_output=True, text=True, timeout=TIMEOUT_S, cwd=_repo_root())
+    wall = time.perf_counter() - t0
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith(MARK):
+            return json.loads(line[len(MARK):]), wall
+    tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+    return {"status": "missing", "reason": f"child exited {proc.returncode}: {tail}"}, wall
+
+
+def measure(workload: str, peer: str) -> Result:
+    """The W6 row of one peer: cold and warm first call and process time."""
+    with tempfile.TemporaryDirectory(prefix="tracegrad-bench-w6-") as cache_dir:
+        env = cache_env(cache_dir)
+        cold, cold_wall = run_child(workload, peer, env)
+        if cold["status"] != "ok":
+            return Result(peer, cold["status"], reason=cold.get("reason", ""),
+                          errors=cold.get("errors", {}))
+        warm, warm_wall = run_child(workload, peer, env)
+    measures = {"cold process": cold_wall}
+    if warm["status"] == "ok":
+        measures.update({"warm first call": warm["first_call"], "warm process": warm_wall})
+    return Result(peer, "ok", first_call=cold["first_call"], errors=cold["errors"],
+                  measures=measures)
+
+
+def run(quick: bool, peers: list[str] | None = None,
+        progress: Callable[[str], None] | None = None) -> list[CaseResult]:
+    """Every latency case, each peer in fresh processes (see the module docstring)."""
+    out = []
+    for workload, make in CASES.items():
+        case = make()
+        case.workload, case.label = NAME, f"{workload} {case.label}"
+        case.notes = [f"first call of {workload} ({case.label.split(' ', 1)[1]}) in a new "
+                      "process; cold = empty caches, warm = caches from the cold run; "
+                      "process = the whole child process, interpreter start and imports "
+                      "included."]
+        results = []
+        for peer in case.peers:
+            if not any(c in peer.name for c in COMPILERS):
+                continue
+            if peers and not any(p.lower() in peer.name.lower() for p in peers):
+                continue
+            if progress:
+                progress(f"{NAME} {case.label}: {peer.name}")
+            try:
+                results.append(measure(workload, peer.name))
+            except subprocess.TimeoutExpired:
+                results.append(Result(peer.name, "missing",
+                                      reason=f"timed out after {TIMEOUT_S} s"))
+        set_ratios(results)
+        out.append(CaseResult(case, results))
+    return out
+
+
+def child(workload: str, peer_name: str) -> dict:
+    """In the fresh process: build the peer, time its first call, check it."""
+    case = CASES[workload]()
+    peer = next(p for p in case.peers if p.name == peer_name)
+    inputs = case.make_inputs()
+    try:
+        step = peer.build(inputs)
+        t0 = time.perf_counter()
+        outputs = step()
+        first = time.perf_counter() - t0
+    except Exception as exc:  # Missing included: the parent reports the reason
+        return {"status": "missing", "reason": str(exc) if type(exc).__name__ == "Missing"
+                else first_line(exc)}
+    reference = case.reference({k: np.asarray(v, np.float64) for k, v in
+                                case.make_inputs().items()})
+    errors = check(outputs, reference, case.outputs)
+    status = "ok" if all(e <= case.tolerance for e in errors.values()) else "WRONG"
+    return {"status": status, "first_call": first, "errors": errors,
+            "reason": "" if status == "ok" else "wrong result on the first call"}
+
+
+def _repo_root() -> str:
+    return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+if __name__ == "__main__":
+    print(MARK + json.dumps(child(sys.argv[1], sys.argv[2])), flush=True)

@@ -1,0 +1,103 @@
+"""The few machine operations the vector math is built from, as Numba intrinsics.
+
+Each one lowers to a single LLVM instruction or LLVM intrinsic (``bitcast``,
+``llvm.fma``, ``llvm.rint``...), never to a call into libm, so that a loop over
+functions built from them stays one SIMD loop when LLVM vectorises it. Plain Numba
+offers no bit reinterpretation of a scalar float, and ``math.floor`` returns an
+int; hence these.
+
+>>> from numba import njit
+>>> njit(lambda x: as_float64(as_int64(x) + 1))(1.0)  # doctest: +SKIP
+1.0000000000000002
+"""
+
+from __future__ import annotations
+
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+_FLOATS = (types.float32, types.float64)
+
+
+def _llvm_float(ty: types.Type) -> ir.Type:
+    return ir.FloatType() if ty == types.float32 else ir.DoubleType()
+
+
+def _bitcast(from_ty: types.Type, to_ty: types.Type, width: int, name: str):
+    """An intrinsic that reinterprets the bits of a `from_ty` scalar as a `to_ty`."""
+    to_llvm = ir.IntType(width) if isinstance(to_ty, types.Integer) else _llvm_float(to_ty)
+
+    @intrinsic
+    def cast(typingctx, x):
+        # Integers of any width are accepted (Numba widens int32 arithmetic to
+        # int64): they are truncated to `width` bits first.
+        if isinstance(from_ty, types.Integer) and isinstance(x, types.Integer):
+            from_ll = ir.IntType(x.bitwidth)
+        elif x == from_ty:
+            from_ll = None
+        else:
+            return None
+        sig = to_ty(x)
+
+        def codegen(context, builder, signature, args):
+            value = args[0]
+            if from_ll is not None and from_ll.width > width:
+                value = builder.trunc(value, ir.IntType(width))
+            elif from_ll is not None and from_ll.width < width:
+                value = builder.sext(value, ir.IntType(width))
+            return builder.bitcast(value, to_llvm)
+
+        return sig, codegen
+
+    cast.__name__ = cast.__qualname__ = name
+    return cast
+
+
+as_int64 = _bitcast(types.float64, types.int64, 64, "as_int64")
+as_float64 = _bitcast(types.int64, types.float64, 64, "as_float64")
+as_int32 = _bitcast(types.float32, types.int32, 32, "as_int32")
+as_float32 = _bitcast(types.int32, types.float32, 32, "as_float32")
+
+
+def _float_intrinsic(llvm_name: str, arity: int, name: str):
+    """An intrinsic applying the LLVM intrinsic `llvm_name` to `arity` same-typed floats."""
+
+    def typer(args):
+        if args[0] not in _FLOATS or any(a != args[0] for a in args):
+            return None
+        ll = _llvm_float(args[0])
+        suffix = "f32" if args[0] == types.float32 else "f64"
+
+        def codegen(context, builder, signature, llargs):
+            fnty = ir.FunctionType(ll, [ll] * arity)
+            fn = cgutils.get_or_insert_function(builder.module, fnty, f"{llvm_name}.{suffix}")
+            return builder.call(fn, llargs)
+
+        return args[0](*args), codegen
+
+    # Numba's @intrinsic does not take *args, so one definition per arity.
+    if arity == 1:
+        def op(typingctx, a):
+            return typer((a,))
+    elif arity == 2:
+        def op(typingctx, a, b):
+            return typer((a, b))
+    else:
+        def op(typingctx, a, b, c):
+            return typer((a, b, c))
+    op.__name__ = op.__qualname__ = name
+    return intrinsic(op)
+
+
+# fma(a, b, c) = a*b + c with one rounding: the backbone of accurate polynomials
+# and of exact products (a*b - fma(a, b, -a*b) is the rounding error of a*b).
+fma = _float_intrinsic("llvm.fma", 3, "fma")
+# rint rounds to the nearest integer (ties to even) and stays a float.
+rint = _float_intrinsic("llvm.rint", 1, "rint")
+floor = _float_intrinsic("llvm.floor", 1, "floor")
+trunc = _float_intrinsic("llvm.trunc", 1, "trunc")
+fabs = _float_intrinsic("llvm.fabs", 1, "fabs")
+copysign = _float_intrinsic("llvm.copysign", 2, "copysign")
+sqrt = _float_intrinsic("llvm.sqrt", 1, "sqrt")

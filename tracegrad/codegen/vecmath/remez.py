@@ -1,0 +1,271 @@
+"""Where the polynomial coefficients come from: a Remez exchange in mpmath.
+
+A developer tool, not imported by the vector math at run time (it needs mpmath).
+Every coefficient table in this package is printed by `python -m
+tracegrad.codegen.vecmath.remez NAME` from the fits in `FITS`, so each one can be
+checked and regenerated. The method: find the coefficients `c` that minimise the
+largest weighted error ``max |w(x) * (f(x) - sum(c[k] * basis[k](x)))|`` over an
+interval by levelling the error at ``len(basis) + 1`` alternating extrema
+(the Remez exchange), then round them to the target precision and report the
+error of the rounded polynomial.
+
+>>> fit = remez(mpmath.exp, powers(0, 4), (-0.5, 0.5), relative=True)  # doctest: +SKIP
+>>> fit.error < 1e-6  # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import mpmath
+from mpmath import mp, mpf
+
+Fn = Callable[[mpf], mpf]
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Coefficients of a fitted polynomial and the weighted error they achieve."""
+
+    coefficients: tuple[mpf, ...]
+    error: float  # max |weighted error| of the exact (unrounded) coefficients
+
+    def rounded(self, to: Callable[[mpf], float] = float) -> tuple[float, ...]:
+        """The coefficients rounded to the target precision (float64 by default)."""
+        return tuple(to(c) for c in self.coefficients)
+
+
+def powers(first: int, last: int, step: int = 1) -> list[Fn]:
+    """The monomials ``x**first, ..., x**last`` as basis functions."""
+    return [(lambda x, k=k: x**k) for k in range(first, last + 1, step)]
+
+
+def _chebyshev_points(a: mpf, b: mpf, count: int) -> list[mpf]:
+    return [
+        (a + b) / 2 - (b - a) / 2 * mpmath.cos(mpmath.pi * i / (count - 1)) for i in range(count)
+    ]
+
+
+def _solve(f: Fn, basis: Sequence[Fn], w: Fn, ref: Sequence[mpf]) -> list[mpf]:
+    """Coefficients (and the levelled error last) interpolating f with alternating error."""
+    n = len(basis)
+    rows = [[phi(x) for phi in basis] + [(-1) ** i / w(x)] for i, x in enumerate(ref)]
+    sol = mpmath.lu_solve(mpmath.matrix(rows), mpmath.matrix([f(x) for x in ref]))
+    return [sol[i] for i in range(n + 1)]
+
+
+def _alternating_extrema(xs: Sequence[mpf], es: Sequence[mpf], count: int) -> list[int]:
+    """Indices of `count` alternating-sign local extrema of the sampled error."""
+    runs: list[int] = []
+    for i, e in enumerate(es):
+        if runs and mpmath.sign(es[runs[-1]]) == mpmath.sign(e):
+            if abs(e) > abs(es[runs[-1]]):
+                runs[-1] = i
+        else:
+            runs.append(i)
+    # Too many runs: drop the smaller end, which keeps the signs alternating.
+    while len(runs) > count:
+        if abs(es[runs[0]]) < abs(es[runs[-1]]):
+            runs.pop(0)
+        else:
+            runs.pop()
+    return runs
+
+
+def _refine(err: Fn, lo: mpf, hi: mpf, x: mpf, iters: int = 40) -> mpf:
+    """Golden-section search for the extremum of |err| in [lo, hi] near x."""
+    sign = mpmath.sign(err(x))
+    g = (mpmath.sqrt(5) - 1) / 2
+    a, b = lo, hi
+    c, d = b - g * (b - a), a + g * (b - a)
+    fc, fd = sign * err(c), sign * err(d)
+    for _ in range(iters):
+        if fc > fd:
+            b, d, fd = d, c, fc
+            c = b - g * (b - a)
+            fc = sign * err(c)
+        else:
+            a, c, fc = c, d, fd
+            d = a + g * (b - a)
+            fd = sign * err(d)
+    best = c if fc > fd else d
+    return best if sign * err(best) > sign * err(x) else x
+
+
+def remez(
+    f: Fn,
+    basis: Sequence[Fn],
+    interval: tuple[float, float],
+    weight: Fn | None = None,
+    *,
+    relative: bool = False,
+    grid: int = 1500,
+    iterations: int = 25,
+    dps: int = 60,
+) -> Fit:
+    """Minimax fit of `f` by ``sum(c[k] * basis[k](x))`` on `interval`.
+
+    The error minimised is ``weight(x) * (f(x) - p(x))``; `relative=True` sets the
+    weight to ``1/f(x)``. Returns a `Fit` with the coefficients in `basis` order.
+
+    >>> remez(mpmath.exp, powers(0, 3), (0, 1)).error < 1e-3  # doctest: +SKIP
+    True
+    """
+    with mp.workdps(dps):
+        a, b = mpf(interval[0]), mpf(interval[1])
+        w = (lambda x: 1 / f(x)) if relative else (weight or (lambda x: mpf(1)))
+        n = len(basis)
+        ref = _chebyshev_points(a, b, n + 1)
+        xs = _chebyshev_points(a, b, grid)
+        for _ in range(iterations):
+            sol = _solve(f, basis, w, ref)
+            coeffs, level = sol[:n], abs(sol[n])
+
+            def err(x, coeffs=coeffs):
+                return w(x) * (f(x) - mpmath.fsum(c * phi(x) for c, phi in zip(coeffs, basis)))
+
+            pts = sorted(set(xs) | set(ref))
+            es = [err(x) for x in pts]
+            idx = _alternating_extrema(pts, es, n + 1)
+            if len(idx) < n + 1:
+                break  # the error no longer alternates enough: keep the last solution
+            ref = [
+                _refine(err, pts[max(i - 1, 0)], pts[min(i + 1, len(pts) - 1)], pts[i])
+                for i in idx
+            ]
+            worst = max(abs(err(x)) for x in ref)
+            if worst - level <= level * mpf("1e-4"):
+                break
+        worst = max(max(abs(e) for e in es), worst)
+        return Fit(tuple(coeffs), float(worst))
+
+
+def rounded_error(
+    f: Fn, basis: Sequence[Fn], coeffs: Sequence[float], interval: tuple[float, float],
+    relative: bool = True, samples: int = 4000,
+) -> float:
+    """The largest (relative) error of the polynomial with coefficients as rounded."""
+    with mp.workdps(60):
+        a, b = mpf(interval[0]), mpf(interval[1])
+        worst = mpf(0)
+        for x in _chebyshev_points(a, b, samples):
+            p = mpmath.fsum(mpf(c) * phi(x) for c, phi in zip(coeffs, basis))
+            fx = f(x)
+            e = abs(fx - p) / (abs(fx) if relative else 1)
+            worst = max(worst, e)
+        return float(worst)
+
+
+# --- the fits behind the tables in this package ---------------------------------
+#
+# Each entry: name -> (target, basis, interval, weight) in the variable the code
+# evaluates the polynomial in. Polynomials "q" fit the tail of a series whose first
+# terms the code adds exactly, e.g. exp(r) = 1 + r + r*r*q(r).
+
+LN2 = mpmath.log(2)
+# Intervals in z = x^2 start just above 0, where the weights (errors relative to
+# the function, not to the tail) vanish and the exchange would divide by zero.
+TINY = mpf("1e-12")
+
+
+def _exp_tail(r):
+    # (exp(r) - 1 - r) / r^2, with its limit 1/2 at r = 0
+    return mpmath.mpf(1) / 2 if r == 0 else (mpmath.expm1(r) - r) / r**2
+
+
+def _expm1_weight(r):
+    return r**2 / mpmath.expm1(r) if r != 0 else mpf(0)
+
+
+def _sin_tail(z):
+    # (sin(x) - x) / x^3 with z = x^2
+    x = mpmath.sqrt(z)
+    return -mpf(1) / 6 if z == 0 else (mpmath.sin(x) - x) / (x * z)
+
+
+def _cos_tail(z):
+    # (cos(x) - 1 + z/2) / z^2 with z = x^2
+    return mpf(1) / 24 if z == 0 else (mpmath.cos(mpmath.sqrt(z)) - 1 + z / 2) / z**2
+
+
+def _log_tail(z):
+    # log(1+f) = 2 atanh(s), s = f/(2+f); 2 atanh(s) = 2s + s*R(z), z = s^2
+    # R(z) = (2 atanh(s) - 2s) / s
+    s = mpmath.sqrt(z)
+    return mpf(2) / 3 * z if z == 0 else (2 * mpmath.atanh(s) - 2 * s) / s
+
+
+def _tanh_tail(z):
+    x = mpmath.sqrt(z)
+    return -mpf(1) / 3 if z == 0 else (mpmath.tanh(x) - x) / (x * z)
+
+
+def _atan_tail(z):
+    x = mpmath.sqrt(z)
+    return -mpf(1) / 3 if z == 0 else (mpmath.atan(x) - x) / (x * z)
+
+
+def _asin_tail(z):
+    x = mpmath.sqrt(z)
+    return mpf(1) / 6 if z == 0 else (mpmath.asin(x) - x) / (x * z)
+
+
+def _erf_small(z):
+    # erf(x) / x with z = x^2
+    x = mpmath.sqrt(z)
+    return 2 / mpmath.sqrt(mpmath.pi) if z == 0 else mpmath.erf(x) / x
+
+
+FITS: dict[str, tuple] = {
+    # exp(r) on |r| <= ln2/2: q(r) in exp(r) = 1 + r + r^2 q(r), error relative to exp(r)
+    "exp_f64": (_exp_tail, powers(0, 10), (-LN2 / 2, LN2 / 2),
+                lambda r: r**2 / mpmath.exp(r)),
+    "exp_f32": (_exp_tail, powers(0, 4), (-LN2 / 2, LN2 / 2),
+                lambda r: r**2 / mpmath.exp(r)),
+    # expm1(r) on |r| <= ln2/2: same tail, error relative to expm1(r)
+    "expm1_f64": (_exp_tail, powers(0, 10), (-LN2 / 2, LN2 / 2), _expm1_weight),
+    "expm1_f32": (_exp_tail, powers(0, 5), (-LN2 / 2, LN2 / 2), _expm1_weight),
+    # sin(x) = x + x^3 q(x^2) on |x| <= pi/4, relative to sin(x)
+    "sin_f64": (_sin_tail, powers(0, 6), (TINY, (mpmath.pi / 4) ** 2),
+                lambda z: z * mpmath.sqrt(z) / mpmath.sin(mpmath.sqrt(z)) if z else mpf(0)),
+    "sin_f32": (_sin_tail, powers(0, 3), (TINY, (mpmath.pi / 4) ** 2),
+                lambda z: z * mpmath.sqrt(z) / mpmath.sin(mpmath.sqrt(z)) if z else mpf(0)),
+    # cos(x) = 1 - x^2/2 + x^4 q(x^2) on |x| <= pi/4, relative to cos(x)
+    "cos_f64": (_cos_tail, powers(0, 6), (TINY, (mpmath.pi / 4) ** 2),
+                lambda z: z**2 / mpmath.cos(mpmath.sqrt(z))),
+    "cos_f32": (_cos_tail, powers(0, 3), (TINY, (mpmath.pi / 4) ** 2),
+                lambda z: z**2 / mpmath.cos(mpmath.sqrt(z))),
+    # log(1+f) = 2s + s R(s^2), s = f/(2+f), sqrt(1/2) <= 1+f < sqrt(2): R = z*P(z)
+    "log_f64": (_log_tail, powers(1, 8), (TINY, ((mpmath.sqrt(2) - 1) / (mpmath.sqrt(2) + 1)) ** 2),
+                lambda z: 1 / (2 * mpmath.atanh(mpmath.sqrt(z))) if z else mpf(0)),
+    "log_f32": (_log_tail, powers(1, 4), (TINY, ((mpmath.sqrt(2) - 1) / (mpmath.sqrt(2) + 1)) ** 2),
+                lambda z: 1 / (2 * mpmath.atanh(mpmath.sqrt(z))) if z else mpf(0)),
+    # tanh(x) = x + x^3 q(x^2) on |x| <= 0.625, relative to tanh(x)
+    "tanh_f64": (_tanh_tail, powers(0, 10), (TINY, mpf("0.625") ** 2),
+                 lambda z: z * mpmath.sqrt(z) / mpmath.tanh(mpmath.sqrt(z)) if z else mpf(0)),
+    # atan(x) = x + x^3 q(x^2) on |x| <= tan(pi/12), relative
+    "atan_f64": (_atan_tail, powers(0, 8), (TINY, mpmath.tan(mpmath.pi / 12) ** 2),
+                 lambda z: z * mpmath.sqrt(z) / mpmath.atan(mpmath.sqrt(z)) if z else mpf(0)),
+    # asin(x) = x + x^3 q(x^2) on |x| <= 1/2, relative
+    "asin_f64": (_asin_tail, powers(0, 11), (TINY, mpf(1) / 4),
+                 lambda z: z * mpmath.sqrt(z) / mpmath.asin(mpmath.sqrt(z)) if z else mpf(0)),
+}
+
+
+def main(argv: Sequence[str]) -> None:
+    """Print the fitted, rounded coefficient tables named on the command line."""
+    for name in argv or FITS:
+        f, basis, interval, weight = FITS[name]
+        fit = remez(f, basis, interval, weight)
+        print(f"# {name}: max weighted error {fit.error:.3e}")
+        print(f"{name.upper()} = (")
+        for c in fit.rounded():
+            print(f"    {c!r},")
+        print(")")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
