@@ -13,6 +13,9 @@ from tracegrad import ops  # noqa: E402,F401  (registers the primitives)
 from tracegrad.api import *  # noqa: E402,F401,F403
 from tracegrad.ir.graph import Graph  # noqa: E402,F401
 from tracegrad.ops.elementwise import *  # noqa: E402,F401,F403
+from tracegrad.ops.layout import *  # noqa: E402,F401,F403
+from tracegrad.ops.linalg import *  # noqa: E402,F401,F403
+from tracegrad.ops.reduce import *  # noqa: E402,F401,F403
 from tracegrad.tracer.pytree import (  # noqa: E402,F401
     register_pytree_node,
     tree_flatten,

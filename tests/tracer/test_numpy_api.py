@@ -32,6 +32,11 @@ def ints(r, *shape, low=-5, high=6, dtype=np.int64):
     return r.integers(low, high, size=shape).astype(dtype)
 
 
+def nonzero_ints(r, n):
+    """Divisors of both signs, never zero."""
+    return r.integers(1, 6, size=n) * r.choice([-1, 1], size=n)
+
+
 def bools(r, *shape):
     return r.random(size=shape) < 0.5
 
@@ -101,14 +106,14 @@ UFUNC_ROWS = [
     ("floor_divide", np.floor_divide, lambda r: (normal(r, 6) * 5, positive(r, 6))),
     ("floor_divide-negative", np.floor_divide, lambda r: (normal(r, 6) * 5, -positive(r, 6))),
     ("floor_divide-int", np.floor_divide, lambda r: (ints(r, 8, low=-20, high=20),
-                                                     ints(r, 8, low=1, high=6) * np.tile([1, -1], 4))),
+                                                     nonzero_ints(r, 8))),
     ("floor_divide-int32-weak", lambda x: np.floor_divide(x, 3),
      lambda r: (ints(r, 8, low=-20, high=20, dtype=np.int32),)),
     ("floor_divide-int-by-zero", np.floor_divide, lambda r: (ints(r, 4), np.zeros(4, np.int64))),
     ("remainder", np.remainder, lambda r: (normal(r, 6) * 5, positive(r, 6))),
     ("remainder-mod-negative", np.mod, lambda r: (normal(r, 6) * 5, -positive(r, 6))),
     ("remainder-int", np.remainder, lambda r: (ints(r, 8, low=-20, high=20),
-                                               ints(r, 8, low=1, high=6) * np.tile([1, -1], 4))),
+                                               nonzero_ints(r, 8))),
     ("remainder-int-by-zero", np.remainder, lambda r: (ints(r, 4), np.zeros(4, np.int64))),
     ("logaddexp", np.logaddexp, lambda r: (normal(r, 3, 4) * 30, normal(r, 4) * 30)),
     ("logaddexp-f32", np.logaddexp, lambda r: (normal(r, 4, dtype=F32), 1.0)),
@@ -125,7 +130,8 @@ UFUNC_ROWS = [
     ("logical_or", np.logical_or, lambda r: (bools(r, 6), bools(r, 6))),
     ("logical_xor", np.logical_xor, lambda r: (bools(r, 6), ints(r, 6, low=0, high=2))),
     ("logical_not", np.logical_not, lambda r: (normal(r, 6) * ints(r, 6, low=0, high=2),)),
-    ("bitwise_and", np.bitwise_and, lambda r: (ints(r, 6, low=0, high=16), ints(r, 6, low=0, high=16))),
+    ("bitwise_and", np.bitwise_and, lambda r: (ints(r, 6, low=0, high=16),
+                                               ints(r, 6, low=0, high=16))),
     ("bitwise_or", np.bitwise_or, lambda r: (bools(r, 6), bools(r, 6))),
     ("bitwise_xor", np.bitwise_xor, lambda r: (ints(r, 6, low=0, high=16), 5)),
     ("invert", np.invert, lambda r: (bools(r, 6),)),

@@ -111,11 +111,15 @@ class AccumulateGrad(Node):
         super().__init__([], 1)
         self.variable = variable
 
+    def run_pre_hooks(self, grads: list, create_graph: bool) -> list:
+        hooks = self.variable._hooks
+        if hooks and grads[0] is not None:
+            grads[0] = run_hooks(list(hooks.values()), grads[0])
+        return grads
+
     def apply(self, grads: list, create_graph: bool) -> list:
-        g = grads[0]
-        if g is not None:
-            g = run_hooks(list(self.variable._hooks.values()), g)
-            accumulate_grad(self.variable, g, create_graph)
+        if grads[0] is not None:
+            accumulate_grad(self.variable, grads[0], create_graph)
         return []
 
 
@@ -137,16 +141,20 @@ def edge(tensor: Any) -> tuple[Node, int]:
 
 
 def run_hooks(hooks: Any, g: Any) -> Any:
-    """Call tensor hooks in order; a hook that returns a value replaces the gradient."""
+    """Call tensor hooks in order; a hook that returns a value replaces the gradient.
+
+    Hooks see tensors; without create_graph the gradients flowing are arrays.
+    """
     from tracegrad.dynamic.tensor import Tensor
 
     for hook in hooks:
-        as_tensor = g if isinstance(g, Tensor) else Tensor._wrap(g)
-        result = hook(as_tensor)
-        if result is not None:
-            g = result if isinstance(g, Tensor) else np.asarray(result._data
-                                                                if isinstance(result, Tensor)
-                                                                else result)
+        result = hook(g if isinstance(g, Tensor) else Tensor._wrap(g))
+        if result is None:
+            continue
+        if isinstance(g, Tensor):
+            g = result
+        else:
+            g = result._data if isinstance(result, Tensor) else np.asarray(result)
     return g
 
 

@@ -24,9 +24,10 @@ from tracegrad.tracer.errors import (
 
 _BRANCH_FIX = (
     "a static graph cannot branch on data. Use np.where(cond, a, b) (or tg.select) "
-    "for elementwise choices, tg.cond / tg.while_loop for control flow, or mark the "
-    "argument static with tg.compile(fn, static_argnums=...) so its value is known "
-    "at trace time"
+    "for elementwise choices, or mark the argument static with "
+    "tg.compile(fn, static_argnums=...) so its value is known at trace time "
+    "(structured control flow, tg.cond and tg.while_loop, is planned but not yet "
+    "available)"
 )
 
 
@@ -159,15 +160,15 @@ class Tracer:
         raise user_error(
             TypeError,
             "traced arrays are immutable: item assignment `x[i] = v` cannot be traced",
-            "build a new array instead: tg.at(x)[i].set(v), np.where(mask, v, x), "
-            "or np.concatenate",
+            "build a new array instead: np.where(mask, v, x), or np.concatenate of "
+            "the pieces",
         )
 
     # --- methods users reach for (NumPy's array methods) -------------------------------
 
     def reshape(self, *shape: Any, order: str = "C") -> Tracer:
         shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
-        return _np_api().reshape(self, shape)
+        return _np_api().reshape(self, shape, order)
 
     def transpose(self, *axes: Any) -> Tracer:
         axes = axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else axes

@@ -1,0 +1,54 @@
+"""Shared helpers of the code generator tests: a private program cache and
+compiled-versus-interpreter comparison."""
+
+from __future__ import annotations
+
+import os
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+import tracegrad as tg
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory):
+    """Compile into a fresh cache directory, not the user's ~/.cache/tracegrad."""
+    old = os.environ.get("TRACEGRAD_CACHE_DIR")
+    path = tmp_path_factory.mktemp("tgcache")
+    os.environ["TRACEGRAD_CACHE_DIR"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("TRACEGRAD_CACHE_DIR", None)
+    else:
+        os.environ["TRACEGRAD_CACHE_DIR"] = old
+
+
+def run_both(fn, *args):
+    """``fn(*args)`` compiled for the cpu backend and run by the interpreter."""
+    got = tg.compile(fn, backend="cpu")(*args)
+    want = tg.compile(fn, backend="numpy")(*args)
+    return got, want
+
+
+def assert_same(got, want, rtol: float, atol: float = 0.0) -> None:
+    """Equal dtype and shape, values within tolerance, NaN where NaN."""
+    got = np.asarray(got)
+    want = np.asarray(want)
+    assert got.dtype == want.dtype, (got.dtype, want.dtype)
+    assert got.shape == want.shape, (got.shape, want.shape)
+    if got.dtype.kind in "fc":
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
+    else:
+        np.testing.assert_array_equal(got, want)
+
+
+def tolerance(dtype) -> float:
+    return 2e-6 if np.dtype(dtype) == np.float32 else 1e-12
+
+
+@pytest.fixture(scope="session")
+def cg():
+    """The helpers above, for test modules (conftest is not importable by name)."""
+    return SimpleNamespace(run_both=run_both, same=assert_same, tol=tolerance)
