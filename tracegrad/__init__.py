@@ -22,3 +22,8 @@ from tracegrad.tracer.pytree import (  # noqa: E402,F401
     tree_map,
     tree_unflatten,
 )
+
+# isort: split
+# Last: the dynamic mode's creation functions (full, zeros_like, ...) accept tensors
+# as well as arrays and tracers, and hand the latter to the layout versions.
+from tracegrad.dynamic import *  # noqa: E402,F401,F403

@@ -13,6 +13,8 @@ import numpy as np
 
 from tracegrad.dynamic.dtypes import complex64, complex128, float32, int64
 from tracegrad.dynamic.tensor import Tensor
+from tracegrad.ops import layout as lay
+from tracegrad.tracer.context import current_builder
 
 _DEFAULT_DTYPE = [float32]
 _GENERATOR = [np.random.default_rng()]
@@ -148,13 +150,19 @@ def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return zeros(*size, dtype=dtype, requires_grad=requires_grad)
 
 
-def full(size: Any, fill_value: Any, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full(size: Any, fill_value: Any, dtype: Any = None, *,
+         requires_grad: bool = False) -> Tensor:
     """`fill_value` everywhere; the dtype follows the value (float, int or bool).
+
+    Inside a function being traced it is the static op (``tg.full(shape, v, dtype)``
+    of the op catalogue), so one name serves both modes.
 
     >>> full((2,), 7)
     tensor([7, 7])
     """
     dtype = dtype or _inferred(np.asarray(fill_value).dtype)
+    if current_builder() is not None:
+        return lay.full(_size((size,)), fill_value, dtype)
     return _made(np.full(_size((size,)), fill_value, dtype), requires_grad)
 
 
@@ -206,19 +214,23 @@ def randint(low: int, high: int | None = None, size: Any = (), *, dtype: Any = N
     return Tensor._wrap(generator().integers(low, high, _size((size,))).astype(dtype or int64))
 
 
-def _like(fill: Any) -> Any:
-    def like(t: Any, *, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def _like(fill: Any, static: Any = None) -> Any:
+    def like(t: Any, *, dtype: Any = None, requires_grad: bool = False) -> Any:
+        if static is not None and dtype is None and not isinstance(t, Tensor):
+            return static(t)  # an array or a tracer: the op catalogue's version
         shape, dt = tuple(np.shape(t._data if isinstance(t, Tensor) else t)), dtype or t.dtype
         return _made(np.asarray(fill(shape, dt)).astype(dt, copy=False), requires_grad)
 
     return like
 
 
-zeros_like = _like(lambda shape, dt: np.zeros(shape, dt))
-zeros_like.__doc__ = "Zeros of `t`'s shape and dtype."
-ones_like = _like(lambda shape, dt: np.ones(shape, dt))
-ones_like.__doc__ = "Ones of `t`'s shape and dtype."
-empty_like = zeros_like
+zeros_like = _like(lambda shape, dt: np.zeros(shape, dt), lay.zeros_like)
+zeros_like.__doc__ = """Zeros of `t`'s shape and dtype (a tensor for a tensor; for arrays and
+    traced values, the op catalogue's ``zeros_like``)."""
+ones_like = _like(lambda shape, dt: np.ones(shape, dt), lay.ones_like)
+ones_like.__doc__ = """Ones of `t`'s shape and dtype (a tensor for a tensor; for arrays and
+    traced values, the op catalogue's ``ones_like``)."""
+empty_like = _like(lambda shape, dt: np.zeros(shape, dt))
 randn_like = _like(lambda shape, dt: generator().standard_normal(shape))
 randn_like.__doc__ = "Standard normal samples of `t`'s shape and dtype."
 rand_like = _like(lambda shape, dt: generator().random(shape))

@@ -34,7 +34,7 @@ def tensor_repr(t: Any, prefix: str = "tensor(") -> str:
         body = np.array2string(
             data, separator=", ", prefix=prefix, max_line_width=80, threshold=1000,
             edgeitems=3, formatter=_formatter(data),
-        )
+        ).replace(", ..., ", ",  ..., ")  # PyTorch's spacing around the ellipsis
     if data.dtype.name not in _DEFAULT_DTYPES:
         suffixes.append(f"dtype=tg.{data.dtype.name}")
     if t.grad_fn is not None:
@@ -46,9 +46,9 @@ def tensor_repr(t: Any, prefix: str = "tensor(") -> str:
 
 def _formatter(data: np.ndarray) -> dict[str, Callable[[Any], str]]:
     if data.dtype == np.bool_:
-        return {"bool": _padded([str(bool(v)) for v in (True, False)], str)}
+        return {"bool": _padded([str(bool(v)) for v in np.unique(data)], str)}
     if data.dtype.kind in "iu":
-        return {"int": lambda v: str(v)}
+        return {"int": _padded([str(v) for v in _sample(data)], str)}
     if data.dtype.kind == "c":
         return {}
     fmt = _float_format(data)
@@ -79,10 +79,20 @@ def _format_one(fmt: Callable[[float], str], v: float) -> str:
 
 def _padded_float(data: np.ndarray, fmt: Callable[[float], str]) -> Callable[[Any], str]:
     # PyTorch right-aligns every element to the widest one.
-    flat = data.reshape(-1)
-    sample = flat if flat.size <= 1000 else np.concatenate([flat[:3], flat[-3:]])
-    width = max(len(_format_one(fmt, v)) for v in sample)
+    width = max(len(_format_one(fmt, v)) for v in _sample(data))
     return lambda v: _format_one(fmt, v).rjust(width)
+
+
+def _sample(data: np.ndarray) -> np.ndarray:
+    # The elements that are printed: all of them, or the corners of a summary.
+    if data.size <= 1000:
+        return data.reshape(-1)
+    corners = data
+    for axis in range(data.ndim):
+        if corners.shape[axis] > 6:
+            corners = np.concatenate([np.take(corners, range(3), axis),
+                                      np.take(corners, range(-3, 0), axis)], axis)
+    return corners.reshape(-1)
 
 
 def _padded(texts: list[str], fn: Callable[[Any], str]) -> Callable[[Any], str]:

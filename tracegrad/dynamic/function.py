@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from tracegrad.dynamic.graph import Node, edge, node_class
 from tracegrad.dynamic.grad_mode import is_grad_enabled, no_grad, set_grad_enabled
+from tracegrad.dynamic.graph import Node, edge, node_class
 from tracegrad.dynamic.saved import FREED, Saved
 from tracegrad.dynamic.tensor import Tensor
 from tracegrad.tracer.errors import user_error

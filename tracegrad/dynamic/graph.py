@@ -198,7 +198,7 @@ class Step:
 class OpNode(Node):
     """The grad_fn of one user-level call (or of one primitive bound on its own)."""
 
-    def __init__(self, steps: list[Step], ext_slots: list[int], ext_saved: list[Saved],
+    def __init__(self, steps: list[Step], ext_slots: list[int | None], ext_saved: list[Saved],
                  edges: list[tuple[Node, int]], out_slots: list[int], num_slots: int) -> None:
         super().__init__(edges, len(out_slots))
         self._steps = steps
@@ -223,15 +223,16 @@ class OpNode(Node):
                     continue  # only the cotangents of inputs that require grad are computed
                 c = _checked(step, saved_in, force(c))
                 ct[slot] = c if ct[slot] is None else ct[slot] + c
-        return [ct[s] for s in self._ext_slots]
+        return [None if s is None else ct[s] for s in self._ext_slots]
 
     def _apply_differentiable(self, grads: list) -> list:
         """Backward as recorded ops (``create_graph=True``): the steps are replayed on
         the saved input tensors so that the rules' results have a graph of their own."""
         env: dict[int, Any] = {}
         for slot, saved in zip(self._ext_slots, self._ext_saved):
-            saved.value()  # PyTorch's errors if it was freed or modified
-            env[slot] = saved.tensor
+            if slot is not None:
+                saved.value()  # PyTorch's errors if it was freed or modified
+                env[slot] = saved.tensor
         with enable_grad(), np.errstate(all="ignore"):
             replayed = []
             for step in self._steps:
@@ -250,7 +251,7 @@ class OpNode(Node):
                 for slot, c in zip(step.in_slots, _rule(step)(g, out, *args, **step.params)):
                     if slot is not None and c is not None:
                         ct[slot] = c if slot not in ct else ct[slot] + c
-        return [ct.get(s) for s in self._ext_slots]
+        return [None if s is None else ct.get(s) for s in self._ext_slots]
 
     def release(self) -> None:
         for step in self._steps:
@@ -333,7 +334,8 @@ class Scope:
         self.num_slots = 0
         self.ext_slots: list[int] = []
         self.ext_saved: list[Saved] = []
-        self.edges: list[tuple[Node, int]] = []
+        self.edges: list[tuple[Node | None, int]] = []
+        self.inputs: set[int] = set()  # ids of the tensors from outside
 
     def record(self, prim: Any, params: dict, args: tuple, outs: list) -> None:
         """Add ``outs = prim(*args, **params)`` as a step; `outs` become internal values."""
@@ -362,15 +364,19 @@ class Scope:
         return s
 
     def _slot(self, t: Any) -> int | None:
-        if not t._requires_grad:
-            return None
         s = self.slots.get(id(t))
-        if s is None:  # an input from outside that requires grad: a next_function
+        if s is not None or id(t) in self.inputs:
+            return s
+        # An input from outside: a next_function, with a slot if it requires grad.
+        self.inputs.add(id(t))
+        if t._requires_grad:
             s = self.slots[id(t)] = self.num_slots
             self.num_slots += 1
-            self.ext_slots.append(s)
-            self.ext_saved.append(self._save(t))
             self.edges.append(edge(t))
+        else:
+            self.edges.append((None, 0))
+        self.ext_slots.append(s)
+        self.ext_saved.append(self._save(t))
         return s
 
     def finish(self, result: Any) -> Any:

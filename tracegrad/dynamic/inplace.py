@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from tracegrad.dynamic.graph import record_as
 from tracegrad.dynamic.grad_mode import is_grad_enabled, no_grad
+from tracegrad.dynamic.graph import record_as
 from tracegrad.ops import elementwise as ew
 from tracegrad.ops import layout as lay
 from tracegrad.ops.promote import broadcast_to_shape, cast, dtype_of, shape_of

@@ -18,6 +18,7 @@ import numpy as np
 from tracegrad.dynamic.graph import record_as
 from tracegrad.ops import elementwise as ew
 from tracegrad.ops import layout as lay
+from tracegrad.ops.primitive import bind
 from tracegrad.ops.promote import broadcast_to_shape
 from tracegrad.tracer.errors import ShapeError, UnsupportedError, user_error
 
@@ -32,10 +33,10 @@ def op(name: str, fn: Callable, *args: Any, **kwargs: Any) -> Any:
 
 
 def np_function(func: Callable) -> Callable:
-    """tracegrad's implementation of NumPy function `func` (from `numpy_api.FUNCTIONS`)."""
+    """tracegrad's implementation of NumPy function or ufunc `func` (``numpy_api``)."""
     from tracegrad.tracer import numpy_api
 
-    fn = numpy_api.FUNCTIONS.get(func)
+    fn = numpy_api.FUNCTIONS.get(func) or numpy_api.UFUNCS.get(func)
     if fn is None:
         raise user_error(UnsupportedError, f"np.{func.__name__} is not supported on tensors",
                          f"the supported functions are listed in {numpy_api.SUPPORTED_DOC}")
@@ -60,6 +61,21 @@ def _dim(dim: int, ndim: int) -> int:
         raise user_error(IndexError, f"Dimension out of range (expected to be in range of "
                                      f"[{-ndim}, {ndim - 1}], but got {dim})")
     return dim % ndim if ndim else 0
+
+
+def _fresh(fn: Callable) -> Callable:
+    """`fn`, but returning a new tensor (a view, as PyTorch's view ops do) where the op
+    wrapper would hand back its input unchanged (a reshape to the same shape...)."""
+    def apply(x: Any, *args: Any) -> Any:
+        out = fn(x, *args)
+        return bind(lay.reshape_p, x, shape=tuple(x.shape)) if out is x else out
+
+    return apply
+
+
+_reshape = _fresh(lay.reshape)
+_transpose = _fresh(lay.transpose)
+_expand = _fresh(broadcast_to_shape)
 
 
 def _axis(dim: Any) -> Any:
@@ -333,10 +349,10 @@ class ShapeMethods:
         >>> tg.arange(6).view(2, -1).shape
         (2, 3)
         """
-        return op("ViewBackward0", lay.reshape, self, _shape_arg(shape))
+        return op("ViewBackward0", _reshape, self, _shape_arg(shape))
 
     def reshape(self, *shape: Any):
-        return op("ViewBackward0", lay.reshape, self, _shape_arg(shape))
+        return op("ViewBackward0", _reshape, self, _shape_arg(shape))
 
     def view_as(self, other: Any): return self.view(other.shape)
     def reshape_as(self, other: Any): return self.reshape(other.shape)
@@ -362,7 +378,7 @@ class ShapeMethods:
     def unsqueeze(self, dim: int):
         """A new axis of size 1 at `dim`."""
         d = _dim(dim, self.ndim + 1)
-        return op("UnsqueezeBackward0", lay.reshape, self, self.shape[:d] + (1,) + self.shape[d:])
+        return op("UnsqueezeBackward0", _reshape, self, self.shape[:d] + (1,) + self.shape[d:])
 
     def squeeze(self, dim: Any = None):
         """Size-1 axes removed (only `dim`, when given and of size 1)."""
@@ -374,18 +390,18 @@ class ShapeMethods:
                                                     else (dim,))}
             keep = [n for i, n in enumerate(shape) if not (i in dims and n == 1)]
             name = "SqueezeBackward1"
-        return op(name, lay.reshape, self, tuple(keep))
+        return op(name, _reshape, self, tuple(keep))
 
     def t(self):
         """The transpose of a matrix (vectors and scalars are returned as they are)."""
         if self.ndim > 2:
             raise user_error(RuntimeError, f"t() expects a tensor with <= 2 dimensions, but "
                                            f"self is {self.ndim}D")
-        return self if self.ndim < 2 else op("TBackward0", lay.transpose, self, (1, 0))
+        return self if self.ndim < 2 else op("TBackward0", _transpose, self, (1, 0))
 
     @property
     def T(self):
-        return op("PermuteBackward0", lay.transpose, self, tuple(reversed(range(self.ndim))))
+        return op("PermuteBackward0", _transpose, self, tuple(reversed(range(self.ndim))))
 
     @property
     def mT(self):
@@ -396,13 +412,13 @@ class ShapeMethods:
         perm = list(range(self.ndim))
         a, b = _dim(dim0, self.ndim), _dim(dim1, self.ndim)
         perm[a], perm[b] = perm[b], perm[a]
-        return op("TransposeBackward0", lay.transpose, self, tuple(perm))
+        return op("TransposeBackward0", _transpose, self, tuple(perm))
 
     swapaxes = transpose
 
     def permute(self, *dims: Any):
         perm = tuple(_dim(d, self.ndim) for d in _shape_arg(dims))
-        return op("PermuteBackward0", lay.transpose, self, perm)
+        return op("PermuteBackward0", _transpose, self, perm)
 
     def expand(self, *sizes: Any):
         """A broadcast view (-1 keeps a size); written-to views must be cloned first."""
@@ -413,7 +429,7 @@ class ShapeMethods:
                                            f"({len(sizes)}) must be greater or equal to the "
                                            f"number of dimensions in the tensor ({self.ndim})")
         shape = tuple(self.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
-        return op("ExpandBackward0", broadcast_to_shape, self, shape)
+        return op("ExpandBackward0", _expand, self, shape)
 
     def expand_as(self, other: Any): return self.expand(other.shape)
     def broadcast_to(self, *sizes: Any): return self.expand(*sizes)

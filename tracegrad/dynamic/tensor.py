@@ -450,18 +450,19 @@ class Tensor(MathMethods, ShapeMethods, InplaceMethods):
     def __rmatmul__(self, o: Any) -> Tensor:
         return op(_matmul_name(o, self), np_function(np.matmul), o, self)
 
-    def __and__(self, o: Any) -> Tensor: return op("", ew.logical_and, self, o)
-    def __rand__(self, o: Any) -> Tensor: return op("", ew.logical_and, o, self)
-    def __or__(self, o: Any) -> Tensor: return op("", ew.logical_or, self, o)
-    def __ror__(self, o: Any) -> Tensor: return op("", ew.logical_or, o, self)
-    def __xor__(self, o: Any) -> Tensor: return op("", ew.logical_xor, self, o)
-    def __rxor__(self, o: Any) -> Tensor: return op("", ew.logical_xor, o, self)
-    def __eq__(self, o: Any) -> Tensor: return op("", ew.eq, self, o)  # type: ignore[override]
-    def __ne__(self, o: Any) -> Tensor: return op("", ew.ne, self, o)  # type: ignore[override]
-    def __lt__(self, o: Any) -> Tensor: return op("", ew.lt, self, o)
-    def __le__(self, o: Any) -> Tensor: return op("", ew.le, self, o)
-    def __gt__(self, o: Any) -> Tensor: return op("", ew.gt, self, o)
-    def __ge__(self, o: Any) -> Tensor: return op("", ew.ge, self, o)
+    # Comparisons and logic have no derivative: nothing is recorded, no grad_fn to name.
+    def __and__(self, o: Any) -> Tensor: return ew.logical_and(self, o)
+    def __rand__(self, o: Any) -> Tensor: return ew.logical_and(o, self)
+    def __or__(self, o: Any) -> Tensor: return ew.logical_or(self, o)
+    def __ror__(self, o: Any) -> Tensor: return ew.logical_or(o, self)
+    def __xor__(self, o: Any) -> Tensor: return ew.logical_xor(self, o)
+    def __rxor__(self, o: Any) -> Tensor: return ew.logical_xor(o, self)
+    def __eq__(self, o: Any) -> Tensor: return ew.eq(self, o)  # type: ignore[override]
+    def __ne__(self, o: Any) -> Tensor: return ew.ne(self, o)  # type: ignore[override]
+    def __lt__(self, o: Any) -> Tensor: return ew.lt(self, o)
+    def __le__(self, o: Any) -> Tensor: return ew.le(self, o)
+    def __gt__(self, o: Any) -> Tensor: return ew.gt(self, o)
+    def __ge__(self, o: Any) -> Tensor: return ew.ge(self, o)
 
     def __iadd__(self, o: Any) -> Tensor: return self.add_(o)
     def __isub__(self, o: Any) -> Tensor: return self.sub_(o)
@@ -475,7 +476,10 @@ class Tensor(MathMethods, ShapeMethods, InplaceMethods):
         from tracegrad.tracer import numpy_api
 
         if method == "__call__" and not kwargs and ufunc in numpy_api.UFUNCS:
-            name = _UFUNC_NAMES.get(ufunc.__name__, _camel(ufunc.__name__)) + "Backward0"
+            if ufunc is np.matmul and len(inputs) == 2:
+                name = _matmul_name(*inputs)
+            else:
+                name = _UFUNC_NAMES.get(ufunc.__name__, _camel(ufunc.__name__)) + "Backward0"
             return wrap_result(op(name, numpy_api.UFUNCS[ufunc], *inputs))
         return _numpy_fallback(f"np.{ufunc.__name__}", getattr(ufunc, method), inputs, kwargs)
 

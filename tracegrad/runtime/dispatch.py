@@ -94,6 +94,8 @@ class CompiledFunction:
                 return out[0] if entry.single_output else tree_unflatten(entry.out_tree, out)
         static, dynamic = self._split(args)
         leaves, tree = tree_flatten(dynamic)
+        # Dynamic-mode tensors (an nn.Module's parameters) enter as their data.
+        leaves = [x._tg_constant() if hasattr(x, "_tg_constant") else x for x in leaves]
         key = (tree, static, tuple(_leaf_key(x) for x in leaves))
         entry = self._cache.get(key)
         if entry is None:

@@ -133,8 +133,8 @@ def softmax(x: Any, dim: int) -> Any:
 def logsumexp(x: Any, dim: Any, keepdim: bool = False) -> Any:
     """``log(sum(exp(x), dim))``, computed stably.
 
-    >>> float(logsumexp(np.zeros(4), 0)) == np.log(4)
-    True
+    >>> round(float(logsumexp(np.zeros(4), 0)), 4)
+    1.3863
     """
     def impl(x: Any) -> Any:
         m = ew.stop_gradient(npa.amax(x, axis=dim, keepdims=True))
@@ -172,8 +172,8 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean",
     """Softmax cross-entropy of logits `input` (classes on axis 1, or 0 for one sample)
     against class indices (ints; `ignore_index` is skipped) or class probabilities.
 
-    >>> round(float(cross_entropy(np.zeros((2, 4)), np.array([0, 3]))), 4) == round(np.log(4), 4)
-    True
+    >>> round(float(cross_entropy(np.zeros((2, 4)), np.array([0, 3]))), 4)
+    1.3863
     """
     shape = shape_of(input)
     axis = 1 if len(shape) >= 2 else 0

@@ -9,8 +9,6 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import numpy as np
-
 from tracegrad.dynamic.creation import generator, get_default_dtype
 from tracegrad.dynamic.nn import functional as F
 from tracegrad.dynamic.nn.module import Module, Parameter
@@ -155,5 +153,3 @@ class ModuleList(Module):
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
-
-_ = np  # numpy is used by the doctests' namespace
