@@ -42,6 +42,15 @@ class TensorType:
         return f"{short_dtype(self.dtype)}[{','.join(map(str, self.shape))}]"
 
     @staticmethod
+    def of_array(arr: np.ndarray) -> TensorType:
+        """The type of an ndarray, built without re-validating its shape and dtype
+        (this runs once per op in eager evaluation)."""
+        t = object.__new__(TensorType)
+        object.__setattr__(t, "shape", arr.shape)
+        object.__setattr__(t, "dtype", arr.dtype)
+        return t
+
+    @staticmethod
     def of(value) -> TensorType:
         """The type of a concrete value (array, NumPy scalar or Python scalar)."""
         arr = np.asarray(value)

@@ -97,7 +97,7 @@ def bind(prim: Primitive, *args: Any, **params: Any) -> Any:
 def evaluate(prim: Primitive, args: tuple, params: dict) -> Any:
     """Run `prim`'s NumPy implementation on concrete values, checking its type rule."""
     arrays = [np.asarray(a) for a in args]
-    out_type = prim.type_rule(*[TensorType(a.shape, a.dtype) for a in arrays], **params)
+    out_type = prim.type_rule(*[TensorType.of_array(a) for a in arrays], **params)
     result = prim.impl(*arrays, **params)
     if prim.multiple_results:
         return tuple(_as_type(r, t) for r, t in zip(result, out_type))

@@ -111,11 +111,30 @@ def promote_args(opname: str, *xs: Any, to_float: bool = False) -> list[Any]:
     >>> [a.shape for a in promote_args("add", np.ones((2, 1)), np.ones(3))]
     [(2, 3), (2, 3)]
     """
+    if _already_agree(xs, to_float):
+        return list(xs)
     dtype = result_dtype(*xs)
     if to_float:
         dtype = float_dtype(dtype)
     shape = broadcast_shapes(opname, *(shape_of(x) for x in xs))
     return [broadcast_to_shape(cast(x, dtype), shape) for x in xs]
+
+
+def _already_agree(xs: tuple, to_float: bool) -> bool:
+    """True when the operands are arrays (or tracers, tensors) of one shape and one
+    dtype, none weak: the common case, which needs no promotion at all. This fast
+    path keeps tracing and eager evaluation cheap per op."""
+    first = xs[0]
+    shape, dtype = getattr(first, "shape", None), getattr(first, "dtype", None)
+    if shape is None or dtype is None or getattr(first, "weak_type", False):
+        return False
+    if to_float and dtype.kind not in "fc":
+        return False
+    for x in xs[1:]:
+        if (getattr(x, "shape", None) != shape or getattr(x, "dtype", None) != dtype
+                or getattr(x, "weak_type", False)):
+            return False
+    return True
 
 
 def require_float(opname: str, x: Any) -> None:
