@@ -1,7 +1,17 @@
-"""Fixtures shared by the whole test suite."""
+"""Fixtures shared by the whole test suite.
 
-import numpy as np
-import pytest
+The suite runs on the NumPy interpreter backend by default (set before tracegrad is
+imported): Numba compiles cost about a second each, so the op-by-op matrix runs on
+the interpreter and tests/codegen compiles a representative set for the CPU backend
+with ``backend="cpu"``.
+"""
+
+import os
+
+os.environ.setdefault("TRACEGRAD_BACKEND", "numpy")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 
 @pytest.fixture

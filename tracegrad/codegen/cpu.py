@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from tracegrad.codegen import mathlib
-from tracegrad.codegen.inline import inline_calls
 from tracegrad.codegen.kernel import Env, Kernel, lower
-from tracegrad.codegen.schedule import Plan, partition
+from tracegrad.codegen.rewrite import prepare
+from tracegrad.codegen.schedule import LOOP, Plan, partition
 from tracegrad.codegen.source import Writer, render
 from tracegrad.ir.graph import Const, Graph
 
@@ -45,10 +45,14 @@ def generate(graph: Graph, name: str = "fn") -> Program:
     >>> "math.sin" in generate(g, "f").source
     True
     """
-    graph = inline_calls(graph)
+    graph = prepare(graph)
     plan = partition(graph)
     env = Env(plan)
-    kernels = [lower(g, env) for g in plan.groups]
+    # BLAS runs its own threads, and they spin after each call: a prange loop in
+    # the same program then waits for cores they hold (on 2 cores each call costs
+    # milliseconds). A program that calls BLAS keeps its loops serial.
+    serial = any(g.kind == "dot_general" and _uses_blas(g) for g in plan.groups)
+    kernels = [lower(g, env, allow_parallel=not serial) for g in plan.groups]
     returns = _returns(graph, plan, env)  # may add array literals to env.consts
     parallel = any(k.parallel for k in kernels)
 
@@ -84,6 +88,10 @@ def generate(graph: Graph, name: str = "fn") -> Program:
     return Program(name, plan, kernels, w.text(), consts, parallel)
 
 
+def _uses_blas(group) -> bool:
+    return group.nodes[0].outputs[0].dtype.kind in "fc"
+
+
 def _describe(k: Kernel) -> str:
     g = k.group
     what = f"{g.kind} over [{', '.join(map(str, g.domain))}]"
@@ -100,7 +108,7 @@ def _returns(graph: Graph, plan: Plan, env: Env) -> tuple[list[str], list[str]]:
         if isinstance(atom, Const):
             names.append(env.const(atom))
         elif atom.shape or atom in graph.inputs or atom in copies or (
-                atom in plan.producer and plan.producer[atom].kind != "loop"):
+                atom in plan.producer and plan.producer[atom].kind != LOOP):
             names.append(env.buf(atom))
         else:
             out = f"o{env.number[atom]}"

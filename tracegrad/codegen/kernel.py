@@ -151,8 +151,9 @@ _NAME = re.compile(r"\b([a-z]+\d+(?:_\d+)?)\b")
 
 
 class _LoopLowering:
-    def __init__(self, group: Group, env: Env) -> None:
+    def __init__(self, group: Group, env: Env, allow_parallel: bool) -> None:
         self.g, self.env, self.plan = group, env, env.plan
+        self.allow_parallel = allow_parallel
         self.ndim = len(group.domain)
         self.k = min(group.prefix or 0, self.ndim)
         self.idx = loop_index(self.ndim)
@@ -215,11 +216,6 @@ class _LoopLowering:
                 self.inner(node, out in mat)
             else:
                 self.outer(node, out in mat)
-        for v in self.g.copies:
-            self.before.append(alloc(self.env, v))
-            expr = self.value(v, self.idx, 0)
-            self.stages[0].body[self.ndim].append(
-                Line(f"{self.env.buf(v)}[{_ix(self.idx)}] = {expr}", f"copy of %{self.env.number[v]}"))
         return Kernel(self.g.name, self.g, self.assemble(), self.parallel())
 
     def scalar(self, node: Node, at: list[str], stage: int) -> str:
@@ -290,7 +286,7 @@ class _LoopLowering:
 
     def parallel(self) -> bool:
         """Whether the outermost loop may run as prange (see PARALLEL_WORK)."""
-        if self.ndim == 0 or self.g.domain[0] < PARALLEL_MIN_OUTER:
+        if not self.allow_parallel or self.ndim == 0 or self.g.domain[0] < PARALLEL_MIN_OUTER:
             return False
         cost = 1
         for n in self.g.nodes:
@@ -497,17 +493,39 @@ def _scatter_add(g: Group, env: Env) -> list[Line | Loop]:
     return body
 
 
-DEDICATED = {"dot_general": _dot_general, "argmax": _arg_reduce, "argmin": _arg_reduce,
-             "scatter_add": _scatter_add}
+def _copy_view(g: Group, env: Env) -> list[Line | Loop]:
+    """Write a view out as a buffer; a concatenation one loop per operand."""
+    (v,) = g.copies
+    buf = env.buf(v)
+    body: list[Line | Loop] = [alloc(env, v)]
+    node = env.plan.views[v]
+    pieces = [(v, 0)]
+    if node.op.name == "concatenate":
+        axis = node.params["axis"]
+        offsets = np.cumsum([0] + [x.shape[axis] for x in node.inputs])
+        pieces = list(zip(node.inputs, offsets))
+    for src, offset in pieces:
+        idx = [f"j{d}" for d in range(len(src.shape))]
+        at = list(idx)
+        if src is not v:
+            at[axis] = f"j{axis} + {offset}" if offset else idx[axis]
+        expr = read(src, idx, env.plan.views, lambda a, i, gg: env.element(a, i))
+        body += _loops(src.shape, idx, [Line(f"{buf}[{_ix(at)}] = {expr}",
+                                             f"%{env.number[v]} <- {env.ref(src)}")])
+    return body
 
 
-def lower(group: Group, env: Env) -> Kernel:
-    """The kernel of one group of the plan."""
+DEDICATED = {"copy": _copy_view, "dot_general": _dot_general, "argmax": _arg_reduce,
+             "argmin": _arg_reduce, "scatter_add": _scatter_add}
+
+
+def lower(group: Group, env: Env, allow_parallel: bool = True) -> Kernel:
+    """The kernel of one group of the plan (loops serial unless `allow_parallel`)."""
     if group.kind == LOOP:
         for node in group.nodes:
             for a in (*node.inputs, *node.outputs):
                 _check_dtype(a.dtype, node)
-        return _LoopLowering(group, env).lower()
+        return _LoopLowering(group, env, allow_parallel).lower()
     rule = DEDICATED.get(group.kind)
     if rule is None:
         raise CodegenError(

@@ -27,6 +27,7 @@ from tracegrad.ir.graph import Atom, Const, Graph, Node, Var
 from tracegrad.ir.printer import format_const
 
 LOOP = "loop"
+COPY = "copy"  # a view written out as a buffer (a returned transpose, concatenation, ...)
 INNER, OUTER, AFTER = "inner", "outer", "after"
 
 # Short names used in kernel names (`k3_sin_mul_sum`).
@@ -83,15 +84,13 @@ class Plan:
     materialized: set[Var]
 
     def reads(self, group: Group) -> list[Atom]:
-        """The values from outside `group` that it reads (inputs, constants, buffers)."""
+        """The values from outside `group` that it reads: inputs, array constants and
+        other groups' results (scalar literals are written inline, not read)."""
         seen: dict[int, Atom] = {}
-        for node, idx in _uses(group):
-            for atom in node.inputs:
-                for base, _ in bases(atom, idx(atom), self.views):
-                    if not (isinstance(base, Var) and group.defines(base)):
-                        seen.setdefault(id(base), base)
-        for v in group.copies:
-            for base, _ in bases(v, loop_index(len(v.shape)), self.views):
+        for _, base in _operand_bases(group, self.views):
+            if isinstance(base, Const) and not base.shape:
+                continue
+            if not (isinstance(base, Var) and group.defines(base)):
                 seen.setdefault(id(base), base)
         return list(seen.values())
 
@@ -139,19 +138,16 @@ def _numbering(graph: Graph) -> list[Var]:
     return list(graph.inputs) + [v for n in graph.nodes for v in n.outputs]
 
 
-def _uses(group: Group):
-    """(node, index function) pairs: the index each input of a node is read at."""
+def _operand_bases(group: Group, views: dict[Var, Node]):
+    """(node, base) for every base value the nodes of `group` read. A node's operands
+    span its own iteration space, so each is read at its own loop index."""
     for node in group.nodes:
-        if group.kind != LOOP:
-            yield node, lambda a: loop_index(len(a.shape))
-            continue
-        lvl = group.level[node.outputs[0]]
-        if node.op.name in REDUCERS:
-            yield node, lambda a: loop_index(len(a.shape))
-        elif lvl == OUTER:
-            yield node, lambda a, k=group.prefix: loop_index(k)
-        else:
-            yield node, lambda a, d=len(group.domain): loop_index(d)
+        for atom in node.inputs:
+            for base, _ in bases(atom, loop_index(len(atom.shape)), views):
+                yield node, base
+    for v in group.copies:
+        for base, _ in bases(v, loop_index(len(v.shape)), views):
+            yield None, base
 
 
 # --- the partition ------------------------------------------------------------------
@@ -160,7 +156,7 @@ def _uses(group: Group):
 def partition(graph: Graph) -> Plan:
     """The kernel plan of `graph` (see the module docstring).
 
-    >>> import tracegrad as tg
+    >>> import numpy as np, tracegrad as tg
     >>> g = tg.make_ir(lambda x: np.sum(np.sin(x) * x))(np.ones(8))
     >>> [grp.name for grp in partition(g).groups]
     ['k0_sin_mul_sum']
@@ -189,7 +185,7 @@ class _Partitioner:
                 self._add(g, node, AFTER, 0)
         for atom in self.graph.outputs:
             if isinstance(atom, Var) and atom in self.views:
-                g = self._new_group(LOOP, atom.shape)
+                g = self._new_group(COPY, atom.shape)
                 g.copies.append(atom)
         plan = Plan(self.graph, self.groups, self.views, self.producer, set())
         plan.materialized = _materialized(plan)
@@ -260,7 +256,7 @@ class _Partitioner:
         out = [self.groups[i] for i in sorted(own, reverse=True)]
         if self.groups and self.groups[-1].id not in own:
             out.append(self.groups[-1])
-        return [g for g in out if g.kind == LOOP and not g.copies]
+        return [g for g in out if g.kind == LOOP]
 
     def _fit(self, g: Group, found, level: str) -> int | None:
         """The stage a node reading `found` would take in `g` at `level`, or None
@@ -293,18 +289,13 @@ def _materialized(plan: Plan) -> set[Var]:
     """Values that need a buffer (see `Plan`)."""
     out: set[Var] = set()
     for g in plan.groups:
-        for node, idx in _uses(g):
-            here = g.stage.get(node.outputs[0], 0)
-            for atom in node.inputs:
-                for base, _ in bases(atom, idx(atom), plan.views):
-                    if not isinstance(base, Var) or base not in plan.producer:
-                        continue
-                    src = plan.producer[base]
-                    if src is not g or (g.level[base] == INNER and g.stage[base] < here):
-                        out.add(base)
-        for v in g.copies:
-            out.update(b for b, _ in bases(v, loop_index(len(v.shape)), plan.views)
-                       if isinstance(b, Var) and b in plan.producer)
+        for node, base in _operand_bases(g, plan.views):
+            if not isinstance(base, Var) or base not in plan.producer:
+                continue
+            here = g.stage[node.outputs[0]] if node is not None else 0
+            src = plan.producer[base]
+            if src is not g or (g.level[base] == INNER and g.stage[base] < here):
+                out.add(base)
     for atom in plan.graph.outputs:
         if isinstance(atom, Var) and atom in plan.producer:
             out.add(atom)

@@ -1,7 +1,8 @@
 """Environment flags, read once at import (tests may patch `FLAGS`).
 
 The table of flags, with examples, is docs/env-vars.md:
-``TRACEGRAD_BACKEND`` (default backend), ``TRACEGRAD_DUMP`` (stages to print),
+``TRACEGRAD_BACKEND`` (default backend: ``cpu``), ``TRACEGRAD_DUMP`` (stages to print:
+``ir``, ``adjoint``, ``optimized``, ``kernels``, ``source``),
 ``TRACEGRAD_DUMP_DIR`` (write dumps there instead of stderr) and
 ``TRACEGRAD_CHECKS=1`` (verify the IR after every pass).
 """
@@ -13,14 +14,14 @@ import re
 import sys
 from dataclasses import dataclass, field
 
-DUMP_STAGES = ("ir", "adjoint", "optimized")
+DUMP_STAGES = ("ir", "adjoint", "optimized", "kernels", "source")
 
 
 @dataclass
 class Flags:
     """The environment flags in force (see the table in this module's docstring)."""
 
-    backend: str = "numpy"
+    backend: str = "cpu"
     dump: frozenset[str] = field(default_factory=frozenset)
     dump_dir: str | None = None
     checks: bool = False
@@ -34,7 +35,7 @@ class Flags:
             print(f"tracegrad: ignoring unknown TRACEGRAD_DUMP stages {sorted(unknown)}; "
                   f"known: {', '.join(DUMP_STAGES)}", file=sys.stderr)
         return Flags(
-            backend=env.get("TRACEGRAD_BACKEND", "numpy"),
+            backend=env.get("TRACEGRAD_BACKEND", "cpu"),
             dump=dump & set(DUMP_STAGES),
             dump_dir=env.get("TRACEGRAD_DUMP_DIR") or None,
             checks=env.get("TRACEGRAD_CHECKS", "") not in ("", "0"),

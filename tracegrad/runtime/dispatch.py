@@ -29,7 +29,9 @@ from tracegrad.tracer.trace import Traced, leaf_type, trace
 class Lowered:
     """What `CompiledFunction.lower` returns: every stage of one signature.
 
-    `ir` is the traced graph, `optimized` the graph after the IR passes.
+    `ir` is the traced graph, `optimized` the graph after the IR passes; for the
+    CPU backend, `kernels` is the fusion plan and `source` the generated Numba code
+    (generated on first access).
     """
 
     ir: Graph
@@ -37,6 +39,24 @@ class Lowered:
     in_tree: TreeDef
     out_tree: TreeDef
     backend: str
+    name: str = "fn"
+
+    @functools.cached_property
+    def program(self) -> Any:
+        """The CPU code generator's program for `optimized` (plan, kernels, source)."""
+        from tracegrad.codegen.cpu import generate
+
+        return generate(self.optimized, self.name)
+
+    @property
+    def kernels(self) -> Any:
+        """The fusion plan: which nodes run in which kernel (print it)."""
+        return self.program.plan
+
+    @property
+    def source(self) -> str:
+        """The generated Numba source of the whole program."""
+        return self.program.source
 
     def __str__(self) -> str:
         return str(self.optimized)
@@ -117,7 +137,7 @@ class CompiledFunction:
             # multiplications by a seed of ones), with nothing dead.
             graph = dead_code_elimination(simplify(graph))
         return Lowered(graph, self._optimize(graph), traced.in_tree, traced.out_tree,
-                       self.backend)
+                       self.backend, self.name)
 
     @property
     def cache_size(self) -> int:
@@ -164,6 +184,10 @@ class CompiledFunction:
         config.dump(self.dump_stage, self.name, str(lowered.ir))
         config.dump("optimized", self.name, str(lowered.optimized))
         run = backends.make_executable(self.backend, lowered.optimized, self.name)
+        program = getattr(run, "program", None)
+        if program is not None:
+            config.dump("kernels", self.name, str(program.plan))
+            config.dump("source", self.name, program.source)
         return _Entry(run, lowered.out_tree)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracegrad.codegen.vecmath.dd import two_sum
+from tracegrad.codegen.vecmath.dd import fast_two_sum, two_sum
 from tracegrad.codegen.vecmath.intrinsics import as_float64, fabs, fma, rint
 from tracegrad.codegen.vecmath.jit import vecfn
 
@@ -111,23 +111,43 @@ def exp_tail_f64(r):
 
 
 @vecfn
-def expm1_reduced(x):
-    """``(n, r, t)``: ``x = n*ln2 + r + (rest)`` and ``expm1(x - n*ln2) = r + t``.
+def _expm1_of_reduced(r, r_lo):
+    """``t`` with ``expm1(r + r_lo) = r + t``, for |r| <= ln2/2, |r_lo| <= ulp(r).
 
-    t holds the terms of degree two and higher plus everything rounding lost (the
-    low part of r, of r^2): summed last, it makes both exp and expm1 accurate to
+    t holds the terms of degree two and higher plus everything rounding lost (r_lo
+    and the low part of r^2): summed last, it makes exp, expm1 and pow accurate to
     about half an ulp before their final roundings.
     """
-    n = rint(x * LOG2E)
-    r_hi = fma(-n, LN2_HI, x)  # exact
-    r = fma(-n, LN2_LO, r_hi)
-    r_lo = fma(-n, LN2_LO, r_hi - r)  # what rounding r lost
     r2 = r * r
     r2_lo = fma(r, r, -r2)
     # r^2/2 + r^3 q + (r2_lo/2 + r_lo (1 + r)); 0.5*r2 is exact
     small = fma(r2_lo, 0.5, fma(r_lo, r, r_lo))
-    t = fma(r2 * r, exp_tail_f64(r), small) + 0.5 * r2
-    return n, r, t
+    return fma(r2 * r, exp_tail_f64(r), small) + 0.5 * r2
+
+
+@vecfn
+def expm1_reduced(x):
+    """``(n, r, t)``: ``x = n*ln2 + r + (rest)`` and ``expm1(x - n*ln2) = r + t``."""
+    n = rint(x * LOG2E)
+    r_hi = fma(-n, LN2_HI, x)  # exact
+    r = fma(-n, LN2_LO, r_hi)
+    r_lo = fma(-n, LN2_LO, r_hi - r)  # what rounding r lost
+    return n, r, _expm1_of_reduced(r, r_lo)
+
+
+@vecfn
+def expm1_reduced_dd(x, x_lo):
+    """`expm1_reduced` of a double-double ``x + x_lo`` (x_lo up to an ulp of x).
+
+    x_lo may exceed an ulp of r: it joins r with an exact sum, not the first-order
+    correction.
+    """
+    n = rint(x * LOG2E)
+    r_hi = fma(-n, LN2_HI, x)  # exact
+    r1 = fma(-n, LN2_LO, r_hi)
+    e1 = fma(-n, LN2_LO, r_hi - r1)
+    r, e2 = two_sum(r1, x_lo)
+    return n, r, _expm1_of_reduced(r, e1 + e2)
 
 
 @vecfn
@@ -143,16 +163,43 @@ def exp_tail_f32(r):
 
 
 @vecfn
+def exp_parts(x):
+    """``(n, h, t)`` with ``exp(x) = 2**n * (h + t)``, ``h = fl(1 + r)``, t the rest.
+
+    For x in [X_MIN, X_MAX]; ``h + t`` is accurate to about 2**-60 relative, so
+    callers that go on computing with exp(x) (sinh, logistic) keep that precision.
+    t is not below an ulp of h (it holds r^2/2): normalise with `fast_two_sum`.
+    """
+    n, r, t = expm1_reduced(x)
+    h = 1.0 + r
+    return n, h, t + (r - (h - 1.0))  # what rounding 1 + r lost goes into t
+
+
+@vecfn
+def expm1_parts(x):
+    """``(hi, lo, n)``: ``expm1(x) = hi + lo`` (double-double) for x in [X_MIN, 709.7].
+
+    Summed as the exact ``2**n - 1``, plus ``2**n * r``, plus the small rest, with
+    the rounding error of each sum kept; n is returned for callers near overflow.
+    """
+    n, r, t = expm1_reduced(x)
+    m = 1023.0 if n > 1023.0 else n
+    m = -60.0 if m < -60.0 else m  # below, 2^n no longer shows
+    s = pow2(m)
+    a_hi, a_lo = two_sum(-1.0, s)  # 2^m - 1, exactly
+    b_hi, b_lo = two_sum(a_hi, s * r)
+    hi, lo = fast_two_sum(b_hi, (b_lo + a_lo) + s * t)
+    return hi, lo, n
+
+
+@vecfn
 def exp_f64(x):
     """``exp(x)`` for float64, within 1 ulp; inf, 0 and NaN as NumPy.
 
     >>> exp_f64(0.0)  # doctest: +SKIP
     1.0
     """
-    n, r, t = expm1_reduced(_clamp(x, X_MIN, X_MAX))
-    # 1 + r + t with the rounding error of 1 + r kept
-    h = 1.0 + r
-    t = t + (r - (h - 1.0))
+    n, h, t = exp_parts(_clamp(x, X_MIN, X_MAX))
     y = scale2(h + t, n)
     return x if x != x else y
 
@@ -171,24 +218,15 @@ def exp_f32(x):
 def expm1_f64(x):
     """``exp(x) - 1`` for float64, accurate also for tiny x; -0.0, inf, NaN as NumPy.
 
-    ``expm1(x) = 2**n * (1 + e) - 1`` with ``e = expm1(r)``: summed as the exact
-    ``2**n - 1``, plus ``2**n * r``, plus the small rest, with the rounding error of
-    the first sum kept. From n > 56 on, the ``-1`` no longer shows and the result
-    is ``exp(x)``, scaled as in `exp_f64` (which also overflows correctly).
+    See `expm1_parts`; n = 1024 (x near overflow) is done as 2 * (n = 1023), so
+    that 2**n stays finite.
 
     >>> expm1_f64(1e-10)  # doctest: +SKIP
     1.00000000005e-10
     """
-    n, r, t = expm1_reduced(_clamp(x, X_MIN, X_MAX))
-    # small n: (2^n - 1) + 2^n*r + 2^n*t
-    m = 56.0 if n > 56.0 else n
-    m = -60.0 if m < -60.0 else m  # below, 2^n no longer shows either
-    s = pow2(m)
-    a_hi, a_lo = two_sum(-1.0, s)
-    b_hi, b_lo = two_sum(a_hi, s * r)
-    small = b_hi + (b_lo + a_lo + s * t)
-    big = scale2(1.0 + (r + t), n)
-    y = big if n > 56.0 else small
+    hi, lo, n = expm1_parts(_clamp(x, X_MIN, X_MAX))
+    y = hi + lo
+    y = y + y if n > 1023.0 else y
     # 2^-54: expm1(x) rounds to x (also keeps -0.0); NaN fails the test too
     return y if fabs(x) >= 5.551115123125783e-17 else x
 

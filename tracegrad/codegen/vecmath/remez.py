@@ -206,14 +206,64 @@ def _log_tail(z):
     return mpf(2) / 3 * z if z == 0 else (2 * mpmath.atanh(s) - 2 * s) / s
 
 
-def _tanh_tail(z):
+# s = f/(2+f) for sqrt(1/2) <= 1+f <= sqrt(2): z = s^2 <= ((sqrt2-1)/(sqrt2+1))^2
+LOG_Z_MAX = ((mpmath.sqrt(2) - 1) / (mpmath.sqrt(2) + 1)) ** 2
+
+
+def _log_weight(z):
+    # an error d in R changes log(1+f) = 2s + s R by s d: relative, s d / (2 atanh s)
+    s = mpmath.sqrt(z)
+    return s / (2 * mpmath.atanh(s))
+
+
+def _log_tail5(z):
+    # (2 atanh(s) - 2s - 2s^3/3) / s^5 with z = s^2: pow's more precise log
+    s = mpmath.sqrt(z)
+    return mpf(2) / 5 if z == 0 else (2 * mpmath.atanh(s) - 2 * s - 2 * s**3 / 3) / s**5
+
+
+def _erf_over_x(z):
+    # erf(x)/x with z = x^2
     x = mpmath.sqrt(z)
-    return -mpf(1) / 3 if z == 0 else (mpmath.tanh(x) - x) / (x * z)
+    return 2 / mpmath.sqrt(mpmath.pi) if z == 0 else mpmath.erf(x) / x
+
+
+def _erf_over_x_m1(z):
+    # erf(x)/x - 1: erf = x + x R(x^2) keeps the leading x exact
+    return _erf_over_x(z) - 1
+
+
+ERFC_CENTER = mpf("3.5")  # log(erfc(x)) is fitted in s = x - 3.5 on [1, 6] (f64)
+ERFC_CENTER_F32 = mpf("3.75")  # and in s = x - 3.75 on [1.5, 6] (f32)
+
+
+def _log_erfc(center):
+    return lambda s: mpmath.log(mpmath.erfc(s + center))
+
+
+def _erfc_weight(center):
+    # an error d in log(erfc(x)) changes erf(x) = 1 - erfc(x) by about erfc(x) d
+    return lambda s: mpmath.erfc(s + center)
+
+
+def _sinh_tail(z):
+    x = mpmath.sqrt(z)
+    return mpf(1) / 6 if z == 0 else (mpmath.sinh(x) - x) / (x * z)
 
 
 def _atan_tail(z):
     x = mpmath.sqrt(z)
     return -mpf(1) / 3 if z == 0 else (mpmath.atan(x) - x) / (x * z)
+
+
+def _atan_weight(z):
+    x = mpmath.sqrt(z)
+    return z * x / mpmath.atan(x)
+
+
+def _asin_weight(z):
+    x = mpmath.sqrt(z)
+    return z * x / mpmath.asin(x)
 
 
 def _asin_tail(z):
@@ -234,29 +284,39 @@ FITS: dict[str, tuple] = {
     "exp_f32": (_exp_tail, powers(0, 5), (-LN2 / 2, LN2 / 2),
                 lambda r: r**2 / mpmath.exp(r)),
     # sin(x) = x + x^3 q(x^2) on |x| <= pi/4, relative to sin(x)
-    "sin_f64": (_sin_tail, powers(0, 6), (TINY, (mpmath.pi / 4) ** 2),
+    "sin_f64": (_sin_tail, powers(0, 5), (TINY, (mpmath.pi / 4) ** 2),
                 lambda z: z * mpmath.sqrt(z) / mpmath.sin(mpmath.sqrt(z)) if z else mpf(0)),
     "sin_f32": (_sin_tail, powers(0, 3), (TINY, (mpmath.pi / 4) ** 2),
                 lambda z: z * mpmath.sqrt(z) / mpmath.sin(mpmath.sqrt(z)) if z else mpf(0)),
     # cos(x) = 1 - x^2/2 + x^4 q(x^2) on |x| <= pi/4, relative to cos(x)
-    "cos_f64": (_cos_tail, powers(0, 6), (TINY, (mpmath.pi / 4) ** 2),
+    "cos_f64": (_cos_tail, powers(0, 5), (TINY, (mpmath.pi / 4) ** 2),
                 lambda z: z**2 / mpmath.cos(mpmath.sqrt(z))),
-    "cos_f32": (_cos_tail, powers(0, 3), (TINY, (mpmath.pi / 4) ** 2),
+    "cos_f32": (_cos_tail, powers(0, 2), (TINY, (mpmath.pi / 4) ** 2),
                 lambda z: z**2 / mpmath.cos(mpmath.sqrt(z))),
     # log(1+f) = 2s + s R(s^2), s = f/(2+f), sqrt(1/2) <= 1+f < sqrt(2): R = z*P(z)
-    "log_f64": (_log_tail, powers(1, 8), (TINY, ((mpmath.sqrt(2) - 1) / (mpmath.sqrt(2) + 1)) ** 2),
-                lambda z: 1 / (2 * mpmath.atanh(mpmath.sqrt(z))) if z else mpf(0)),
-    "log_f32": (_log_tail, powers(1, 4), (TINY, ((mpmath.sqrt(2) - 1) / (mpmath.sqrt(2) + 1)) ** 2),
-                lambda z: 1 / (2 * mpmath.atanh(mpmath.sqrt(z))) if z else mpf(0)),
-    # tanh(x) = x + x^3 q(x^2) on |x| <= 0.625, relative to tanh(x)
-    "tanh_f64": (_tanh_tail, powers(0, 10), (TINY, mpf("0.625") ** 2),
-                 lambda z: z * mpmath.sqrt(z) / mpmath.tanh(mpmath.sqrt(z)) if z else mpf(0)),
-    # atan(x) = x + x^3 q(x^2) on |x| <= tan(pi/12), relative
-    "atan_f64": (_atan_tail, powers(0, 8), (TINY, mpmath.tan(mpmath.pi / 12) ** 2),
-                 lambda z: z * mpmath.sqrt(z) / mpmath.atan(mpmath.sqrt(z)) if z else mpf(0)),
-    # asin(x) = x + x^3 q(x^2) on |x| <= 1/2, relative
-    "asin_f64": (_asin_tail, powers(0, 11), (TINY, mpf(1) / 4),
-                 lambda z: z * mpmath.sqrt(z) / mpmath.asin(mpmath.sqrt(z)) if z else mpf(0)),
+    "log_f64": (_log_tail, powers(1, 7), (TINY, LOG_Z_MAX), _log_weight),
+    "log_f32": (_log_tail, powers(1, 4), (TINY, LOG_Z_MAX), _log_weight),
+    # log(1+f) = 2s + 2s^3/3 + s^5 R(s^2) for pow, relative to R
+    "log_pow": (_log_tail5, powers(0, 7), (TINY, LOG_Z_MAX), None),
+    # erf(x) = x + x R(x^2) on |x| <= 1 (f64), erf(x) = x P(x^2) on |x| <= 1.5 (f32)
+    "erf_f64": (_erf_over_x_m1, powers(0, 12), (0, 1), lambda z: 1 / _erf_over_x(z)),
+    "erf_f32": (_erf_over_x, powers(0, 8), (0, mpf("2.25")), None),
+    # erf(x) = 1 - exp(Q(x - center)) beyond, Q ~ log(erfc), error measured in erf
+    "erfc_f64": (_log_erfc(ERFC_CENTER), powers(0, 17), (-2.5, 2.5),
+                 _erfc_weight(ERFC_CENTER)),
+    "erfc_f32": (_log_erfc(ERFC_CENTER_F32), powers(0, 7), (-2.25, 2.25),
+                 _erfc_weight(ERFC_CENTER_F32)),
+    # sinh(x) = x + x^3 q(x^2) on |x| <= 1, relative to sinh(x)
+    "sinh_f64": (_sinh_tail, powers(0, 6), (TINY, 1),
+                 lambda z: z * mpmath.sqrt(z) / mpmath.sinh(mpmath.sqrt(z))),
+    "sinh_f32": (_sinh_tail, powers(0, 3), (TINY, 1),
+                 lambda z: z * mpmath.sqrt(z) / mpmath.sinh(mpmath.sqrt(z))),
+    # atan(t) = t + t^3 q(t^2) on |t| <= 7/16, relative to atan(t)
+    "atan_f64": (_atan_tail, powers(0, 10), (TINY, mpf(7) ** 2 / 256), _atan_weight),
+    "atan_f32": (_atan_tail, powers(0, 4), (TINY, mpf(7) ** 2 / 256), _atan_weight),
+    # asin(t) = t + t^3 q(t^2) on |t| <= 1/2, relative to asin(t)
+    "asin_f64": (_asin_tail, powers(0, 12), (TINY, mpf(1) / 4), _asin_weight),
+    "asin_f32": (_asin_tail, powers(0, 5), (TINY, mpf(1) / 4), _asin_weight),
 }
 
 
@@ -264,7 +324,7 @@ def main(argv: Sequence[str]) -> None:
     """Print the fitted, rounded coefficient tables named on the command line."""
     for name in argv or FITS:
         f, basis, interval, weight = FITS[name]
-        fit = remez(f, basis, interval, weight)
+        fit = remez(f, basis, interval, weight, relative=weight is None)
         print(f"# {name}: max weighted error {fit.error:.3e}")
         print(f"{name.upper()} = (")
         for c in fit.rounded():

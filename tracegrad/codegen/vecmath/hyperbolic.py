@@ -1,0 +1,220 @@
+"""tanh, sinh, cosh and the logistic sigmoid, float64 and float32.
+
+All are built on the exp machinery of `exp.py`, kept as double-doubles until one
+final rounding, so that none of them adds the errors of an exp, a division and a
+sum:
+
+- ``tanh(x) = E / (E + 2)`` with ``E = expm1(2|x|)`` (double-double), one division
+  with a correction step; ``tanh(x) = x`` below 2**-27 and ``+-1`` from |x| = 19.5.
+- ``sinh(x) = x + x^3 q(x^2)`` (minimax, fit ``sinh_f64``) for |x| < 1, else
+  ``exp(|x|)/2 - 1/(2 exp(|x|))`` scaled like exp, so it overflows only when the
+  result does (|x| > 710.47).
+- ``cosh(x) = exp(|x|)/2 + 1/(2 exp(|x|))``.
+- ``logistic(x) = 1 / (1 + exp(-x))`` for x >= 0 and ``exp(x) / (1 + exp(x))``
+  below: ``exp(-|x|)`` never overflows, and the quotient is corrected once.
+
+>>> tanh_f64(0.5)  # doctest: +SKIP
+0.46211715726000974
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tracegrad.codegen.vecmath.dd import fast_two_sum, two_sum
+from tracegrad.codegen.vecmath.exp import (
+    X_MIN,
+    _clamp,
+    exp_parts,
+    exp_tail_f32,
+    expm1_parts,
+    pow2,
+    reduce_ln2,
+    scale2,
+)
+from tracegrad.codegen.vecmath.intrinsics import copysign, fabs, fma
+from tracegrad.codegen.vecmath.jit import vecfn
+
+# sinh(x) = x + x^3 q(x^2) on |x| <= 1: relative error of the fit 8.6e-20
+SINH_F64 = (
+    0.16666666666666669,
+    0.008333333333333148,
+    0.00019841269841431873,
+    2.755731915707189e-06,
+    2.505212313672196e-08,
+    1.605725976875824e-10,
+    7.758748800886877e-13,
+)
+# the same for float32 results: 5.2e-11
+SINH_F32 = (
+    0.1666666649756104,
+    0.008333350058166834,
+    0.0001983615977882436,
+    2.816951221713343e-06,
+)
+
+TINY_F64 = 7.450580596923828e-09  # 2^-27: below, tanh x and sinh x round to x
+TANH_ONE = 19.5  # tanh rounds to 1 from 19.06 on
+SINH_MAX = 710.5  # sinh and cosh overflow from 710.48 on
+
+
+@vecfn
+def div_dd(n_hi, n_lo, d_hi, d_lo):
+    """``(n_hi + n_lo) / (d_hi + d_lo)`` rounded once more than the exact quotient.
+
+    One reciprocal, and one correction from the remainder ``n - q*d`` (exact in its
+    leading part by FMA): about half an ulp plus the inputs' own errors.
+    """
+    inv = 1.0 / d_hi
+    q = n_hi * inv
+    rem = fma(-q, d_hi, n_hi) + (n_lo - q * d_lo)
+    return fma(rem, inv, q)
+
+
+@vecfn
+def tanh_f64(x):
+    """``tanh(x)`` for float64, within 1 ulp; +-0, +-inf and NaN as NumPy.
+
+    >>> tanh_f64(-30.0)  # doctest: +SKIP
+    -1.0
+    """
+    a = fabs(x)
+    e_hi, e_lo, n = expm1_parts(2.0 * (a if a < TANH_ONE else TANH_ONE))
+    d_hi, d_lo = two_sum(e_hi, 2.0)
+    y = div_dd(e_hi, e_lo, d_hi, d_lo + e_lo)
+    y = copysign(y, x)
+    y = x if a < TINY_F64 else y  # also -0.0; NaN fails both tests below
+    return y if a == a else x
+
+
+@vecfn
+def _exp_half(a):
+    """``(H, L, inv, inv_lo)``: ``exp(a)/2 = H + L`` and ``1/(2 exp(a)) = inv + inv_lo``.
+
+    For ``0 <= a <= SINH_MAX`` (NaN: anything); both as double-doubles. H is scaled
+    like exp, exactly halved, so it overflows (to inf) only past 710.48.
+    """
+    n, h, t = exp_parts(_clamp(a, 0.0, SINH_MAX))
+    h, t = fast_two_sum(h, t)
+    m = n - 1.0  # at most 1024, and 2^1024 is no double: its last factor 2 apart
+    k = 2.0 if m > 1023.0 else 1.0
+    s = pow2(m - (k - 1.0))
+    big = (h * s) * k
+    small = (t * s) * k
+    inv = 0.25 / big
+    # 0.25/(H + L) - inv, to first order: the division's remainder, and -inv*L/H
+    inv_lo = (fma(-inv, big, 0.25) - inv * small) * (4.0 * inv)
+    return big, small, inv, inv_lo
+
+
+@vecfn
+def sinh_f64(x):
+    """``sinh(x)`` for float64, within 1 ulp; overflow to +-inf as NumPy."""
+    a = fabs(x)
+    z = a * a
+    c = SINH_F64
+    q = fma(c[6], z, c[5])
+    q = fma(q, z, c[4])
+    q = fma(q, z, c[3])
+    q = fma(q, z, c[2])
+    q = fma(q, z, c[1])
+    q = fma(q, z, c[0])
+    small = fma(a * z, q, a)
+    big, big_lo, inv, inv_lo = _exp_half(a)
+    d, d_lo = fast_two_sum(big, -inv)  # big >= 7.4 inv from a = 1 on
+    y = small if a < 1.0 else d + (d_lo + (big_lo - inv_lo))
+    y = y if big < np.inf else big  # overflow
+    y = copysign(y, x)
+    return y if a == a else x
+
+
+@vecfn
+def cosh_f64(x):
+    """``cosh(x)`` for float64, within 1 ulp; overflow to inf as NumPy."""
+    a = fabs(x)
+    big, big_lo, inv, inv_lo = _exp_half(a)
+    d, d_lo = fast_two_sum(big, inv)  # big >= inv
+    y = d + (d_lo + (big_lo + inv_lo))
+    y = y if big < np.inf else big  # overflow
+    return y if a == a else x
+
+
+@vecfn
+def logistic_f64(x):
+    """``1 / (1 + exp(-x))`` for float64 (scipy's ``expit``), within 1 ulp.
+
+    With ``e = exp(-|x|) <= 1``: ``1/(1 + e)`` for x >= 0, ``e/(1 + e)`` below,
+    e and ``1 + e`` kept as double-doubles.
+
+    >>> logistic_f64(0.0)  # doctest: +SKIP
+    0.5
+    """
+    a = fabs(x)
+    n, h, t = exp_parts(_clamp(-a, X_MIN, 0.0))
+    s = pow2(n if n > -1000.0 else -1000.0)  # e = s*(h + t); 2^-1000: e is 0 anyway
+    e_hi, e_lo = fast_two_sum(s * h, s * t)
+    d_hi, d_lo = fast_two_sum(1.0, e_hi)
+    negative = x < 0.0
+    y = div_dd(e_hi if negative else 1.0, e_lo if negative else 0.0, d_hi, d_lo + e_lo)
+    # the tail below 2^-1000 (exp of -693 and less) underflows: e/(1+e) = e there
+    tail = scale2(h + t, n)
+    y = tail if negative & (n <= -1000.0) else y
+    return y if a == a else x
+
+
+# --- float32: in float64, rounded once -----------------------------------------------
+
+
+@vecfn
+def _exp_f32_wide(a):
+    """``exp(a)`` in float64 to float32 accuracy, for ``-110 <= a <= 110``."""
+    n, r = reduce_ln2(a)
+    return (1.0 + fma(r * r, exp_tail_f32(r), r)) * pow2(n)
+
+
+@vecfn
+def _expm1_f32_wide(a):
+    """``expm1(a)`` in float64 to float32 accuracy (relative), ``0 <= a <= 40``."""
+    n, r = reduce_ln2(a)
+    s = pow2(n)
+    return fma(s, fma(r * r, exp_tail_f32(r), r), s - 1.0)
+
+
+@vecfn
+def tanh_f32(x):
+    """``tanh(x)`` for float32."""
+    a = np.float64(fabs(x))
+    e = _expm1_f32_wide(2.0 * (a if a < 10.0 else 10.0))  # tanh(x) rounds to 1 from 9.01
+    y = copysign(np.float32(e / (e + 2.0)), x)
+    return y if a == a else x
+
+
+@vecfn
+def sinh_f32(x):
+    """``sinh(x)`` for float32."""
+    a = np.float64(fabs(x))
+    z = a * a
+    c = SINH_F32
+    small = fma(a * z, fma(fma(fma(c[3], z, c[2]), z, c[1]), z, c[0]), a)
+    e = _exp_f32_wide(a if a < 90.0 else 90.0)
+    y = small if a < 1.0 else 0.5 * e - 0.5 / e
+    y = copysign(np.float32(y), x)
+    return y if a == a else x
+
+
+@vecfn
+def cosh_f32(x):
+    """``cosh(x)`` for float32."""
+    a = np.float64(fabs(x))
+    e = _exp_f32_wide(a if a < 90.0 else 90.0)
+    y = np.float32(0.5 * e + 0.5 / e)
+    return y if a == a else x
+
+
+@vecfn
+def logistic_f32(x):
+    """``1 / (1 + exp(-x))`` for float32."""
+    xd = np.float64(x)
+    e = _exp_f32_wide(_clamp(-xd, -110.0, 110.0))  # 1/e**110 rounds to 0
+    y = np.float32(1.0 / (1.0 + e))
+    return y if xd == xd else x
