@@ -15,18 +15,20 @@ from typing import Any
 import numpy as np
 
 from tracegrad.autodiff import transforms as T
+from tracegrad.autodiff.batching import batch_nodes, direction_nodes
 from tracegrad.autodiff.checks import check_grads
 from tracegrad.autodiff.custom import custom_vjp
 from tracegrad.autodiff.split import SplitFunction
-from tracegrad.ir.graph import Graph
+from tracegrad.ir.graph import Const, Graph
 from tracegrad.ops import layout
 from tracegrad.ops.elementwise import stop_gradient
 from tracegrad.ops.promote import dtype_of, shape_of
 from tracegrad.runtime.dispatch import CompiledFunction
 from tracegrad.tracer.context import current_builder
 from tracegrad.tracer.errors import user_error
-from tracegrad.tracer.pytree import tree_flatten, tree_unflatten
+from tracegrad.tracer.pytree import tree_unflatten
 from tracegrad.tracer.trace import trace
+from tracegrad.tracer.tracer import Tracer
 
 __all__ = [
     "check_grads",
@@ -229,27 +231,41 @@ def hessian(fn: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
 
 class _Jacobian:
-    """A Jacobian function: basis rows (rev) or columns (fwd) through one graph.
+    """A Jacobian function, one static graph per signature.
 
-    On arrays, ``D(args, direction)`` is traced once, split into the part that does
-    not depend on the direction (run once) and the part that does (run per basis
-    vector); inside a trace, one derivative is emitted per basis vector.
+    The derivative along a direction (an output cotangent for rev mode, an input
+    tangent for fwd mode) is emitted once with the direction as a placeholder; the
+    nodes that depend on it are then batched over all basis vectors at once
+    (`tracegrad.autodiff.batching`), so the graph holds one batched derivative, not
+    one copy per basis vector, and the whole Jacobian is one compiled call.
     """
 
     def __init__(self, fn: Callable, argnums: int | Sequence[int], mode: str) -> None:
         self.fn, self.argnums, self.mode = fn, argnums, mode
         self.__name__ = f"jac{mode}({_name(fn)})"
-        self._split = SplitFunction(self._joint, self.__name__)
+        self._compiled = CompiledFunction(self._traced, name=self.__name__,
+                                          dump_stage="adjoint")
 
-    def _joint(self, args: tuple, direction: Any) -> tuple:
-        """``(fn(*args), derivative along direction)``: a pullback of the output
-        cotangent `direction` (rev) or a JVP along the input tangents (fwd)."""
+    def __call__(self, *args: Any) -> Any:
+        return self._compiled(*args)
+
+    def lower(self, *args: Any) -> Any:
+        """The lowered Jacobian graph for the signature of `args` (see `compile`)."""
+        return self._compiled.lower(*args)
+
+    def _traced(self, *args: Any) -> Any:
         nums = T.normalize_argnums(self.argnums, len(args), self.__name__)
         diff = [args[i] for i in nums]
+        for x in diff:
+            if isinstance(x, (tuple, list, dict)):
+                raise user_error(TypeError, f"{self.__name__}: differentiated arguments must "
+                                 f"be arrays, got {type(x).__name__}")
+        partial = self._partial(args, nums)
         if self.mode == "rev":
-            out, pullback = T.vjp_traced(self._partial(args, nums), diff)
-            return out, pullback(direction)
-        return T.jvp_traced(self._partial(args, nums), diff, direction)
+            jacs = self._rev(partial, diff)
+        else:
+            jacs = [self._fwd(partial, diff, j) for j in range(len(diff))]
+        return jacs[0] if isinstance(self.argnums, int) else tuple(jacs)
 
     def _partial(self, args: tuple, nums: tuple[int, ...]) -> Callable:
         def partial(*diff: Any) -> Any:
@@ -260,80 +276,69 @@ class _Jacobian:
 
         return partial
 
-    def __call__(self, *args: Any) -> Any:
-        nums = T.normalize_argnums(self.argnums, len(args), self.__name__)
-        diff = [args[i] for i in nums]
-        for x in diff:
-            if isinstance(x, (tuple, list, dict)):
-                raise user_error(TypeError, f"{self.__name__}: differentiated arguments must "
-                                 f"be arrays, got {type(x).__name__}")
-        out_shape, out_dtype = self._output_type(args)
-        in_shapes = [shape_of(x) for x in diff]
-        run = self._directions(args, out_shape, out_dtype, in_shapes)
-        if self.mode == "rev":
-            rows = [run(e) for e in _basis(out_shape, out_dtype)]
-            jacs = [_stack([r[j] for r in rows], out_shape + in_shapes[j])
-                    for j in range(len(nums))]
-        else:
-            jacs = []
-            for j, x in enumerate(diff):
-                cols = []
-                for e in _basis(in_shapes[j], dtype_of(x)):
-                    cols.append(run(tuple(e if k == j else _zeros(diff[k])
-                                          for k in range(len(nums)))))
-                jacs.append(_stack_columns(cols, out_shape, in_shapes[j]))
-        return jacs[0] if isinstance(self.argnums, int) else tuple(jacs)
+    def _rev(self, partial: Callable, diff: list) -> list:
+        out, pullback = T.vjp_traced(partial, diff)
+        _check_single_array(out, self.__name__)
+        ct = _placeholder(out)
+        grads = _batched(lambda: pullback(ct), ct, shape_of(out), dtype_of(out))
+        out_shape = tuple(shape_of(out))
+        return [layout.reshape(g, out_shape + tuple(shape_of(x))) for g, x in zip(grads, diff)]
 
-    def _directions(self, args: tuple, out_shape: tuple, out_dtype: np.dtype,
-                    in_shapes: list) -> Callable:
-        """A function of one basis vector giving the derivative along it."""
-        if current_builder() is not None:
-            return lambda d: self._joint(args, d)[1]
-        if self.mode == "rev":
-            example = np.zeros(out_shape, out_dtype)
-        else:
-            nums = T.normalize_argnums(self.argnums, len(args), self.__name__)
-            example = tuple(np.zeros(s, dtype_of(args[i])) for s, i in zip(in_shapes, nums))
-        return self._split.prepare(args, example)[1]
+    def _fwd(self, partial: Callable, diff: list, j: int) -> Any:
+        t = _placeholder(diff[j])
+        tangents = [t if k == j else layout.zeros_like(x) for k, x in enumerate(diff)]
+        holder: dict = {}
 
-    def _output_type(self, args: tuple) -> tuple[tuple[int, ...], np.dtype]:
-        if current_builder() is not None:
-            # Inside a trace: the extra forward nodes are dead and DCE drops them.
-            out = self.fn(*args)
-            leaves = tree_flatten(out)[0]
-            types = [(tuple(o.shape), np.dtype(o.dtype)) for o in leaves]
-        else:
-            graph = CompiledFunction(self.fn, name=self.__name__).lower(*args).ir
-            types = [(t.shape, t.dtype) for t in graph.out_types]
-        if len(types) != 1:
-            raise user_error(TypeError, f"{self.__name__}: the function must return one "
-                             f"array, got {len(types)} outputs", "use one jacobian per output")
-        return types[0]
+        def tangent_out() -> list:
+            out, t_out = T.jvp_traced(partial, diff, tangents)
+            _check_single_array(out, self.__name__)
+            holder["out_shape"] = tuple(shape_of(out))
+            return [t_out]
+
+        (cols,) = _batched(tangent_out, t, shape_of(diff[j]), dtype_of(diff[j]))
+        # cols is (n_in, *out_shape): move the input axis last, then unflatten it.
+        n_out = len(holder["out_shape"])
+        cols = layout.transpose(cols, tuple(range(1, n_out + 1)) + (0,))
+        return layout.reshape(cols, holder["out_shape"] + tuple(shape_of(diff[j])))
 
 
-def _zeros(x: Any) -> Any:
-    return layout.zeros_like(x) if current_builder() else np.zeros(shape_of(x), dtype_of(x))
+def _check_single_array(out: Any, what: str) -> None:
+    if not hasattr(out, "shape"):
+        raise user_error(TypeError, f"{what}: the function must return one array, got "
+                         f"{type(out).__name__}", "use one jacobian per output")
 
 
-def _basis(shape: tuple[int, ...], dtype: Any) -> list[np.ndarray]:
+def _placeholder(like: Any) -> Tracer:
+    """A traced direction with `like`'s type, produced by no node: it stands for
+    every basis vector at once until `_batched` replaces it."""
+    from tracegrad.ir.graph import Var
+    from tracegrad.ir.types import TensorType
+
+    return Tracer(Var(TensorType(tuple(shape_of(like)), dtype_of(like))), current_builder())
+
+
+def _batched(emit: Callable[[], list], direction: Tracer, shape: tuple, dtype: Any) -> list:
+    """Run ``emit()`` (which computes derivatives from `direction`) and return its
+    results batched over all basis vectors of `direction`'s space: each result
+    gains a leading axis of length ``prod(shape)``."""
+    builder = current_builder()
+    start = len(builder.nodes)
+    results = emit()
+    emitted = builder.nodes[start:]
+    varying = direction_nodes(emitted, [direction.atom])
     n = int(np.prod(shape, dtype=np.int64))
-    eye = np.eye(n, dtype=dtype)
-    return [eye[k].reshape(shape) for k in range(n)]
-
-
-def _stack(parts: list, shape: tuple[int, ...]) -> Any:
-    """Stack equally shaped parts along a new leading axis and reshape to `shape`."""
-    if current_builder() is None:
-        return np.stack([np.asarray(p) for p in parts]).reshape(shape)
-    flat = [layout.reshape(p, (1, -1)) for p in parts]
-    return layout.reshape(layout.concatenate(flat, 0), shape)
-
-
-def _stack_columns(cols: list, out_shape: tuple, in_shape: tuple) -> Any:
-    """Columns (one per input element, each of `out_shape`) as ``out_shape + in_shape``."""
-    n_out = int(np.prod(out_shape, dtype=np.int64))
-    stacked = _stack(cols, (len(cols), n_out))  # (n_in, n_out)
-    if current_builder() is None:
-        return stacked.T.reshape(out_shape + in_shape)
-    return layout.reshape(layout.transpose(stacked, (1, 0)), out_shape + in_shape)
-
+    basis = Tracer(Const(np.eye(n, dtype=dtype).reshape((n,) + tuple(shape))), builder)
+    env = batch_nodes(varying, {direction.atom: basis}, builder, n)
+    # The unbatched copies read the placeholder, which no node defines: drop them.
+    dropped = set(varying)
+    builder.nodes[start:start + len(emitted)] = [nd for nd in emitted if nd not in dropped]
+    out = []
+    for r in results:
+        atom = r.atom if isinstance(r, Tracer) else None
+        if atom is not None and atom in env:
+            out.append(env[atom])
+        else:  # does not depend on the direction: the same for every basis vector
+            shape_r = tuple(shape_of(r))
+            out.append(layout.broadcast_in_dim(r, (n,) + shape_r,
+                                               tuple(range(1, len(shape_r) + 1))))
+    return out
