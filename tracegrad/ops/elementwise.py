@@ -12,7 +12,6 @@ import math
 from typing import Any
 
 import numpy as np
-import scipy.special
 
 from tracegrad.ir.types import TensorType
 from tracegrad.ops.primitive import NOT_DIFFERENTIABLE, bind, defop
@@ -107,6 +106,13 @@ def _scaled(t, factor):
     return None if t is None else mul(t, factor)
 
 
+def _special():
+    # scipy.special costs a tenth of a second to import: only erf and logistic need it.
+    import scipy.special
+
+    return scipy.special
+
+
 # --- unary math --------------------------------------------------------------
 
 neg_p = _unary("neg", np.negative, None, "(-{0})", float_only=False)
@@ -156,14 +162,14 @@ sqrt_p = _unary("sqrt", np.sqrt, lambda out, x: div(0.5, out), "math.sqrt({0})")
 sqrt = _float_unary(sqrt_p)
 erf_p = _unary(
     "erf",
-    scipy.special.erf,
+    lambda x: _special().erf(x),
     lambda out, x: mul(2.0 / math.sqrt(math.pi), exp(neg(mul(x, x)))),
     "math.erf({0})",
 )
 erf = _float_unary(erf_p)
 logistic_p = _unary(
     "logistic",
-    scipy.special.expit,
+    lambda x: _special().expit(x),
     lambda out, x: mul(out, sub(1, out)),
     "(1.0 / (1.0 + math.exp(-{0})))",
 )
