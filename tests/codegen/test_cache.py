@@ -20,7 +20,7 @@ SCRIPT = r"""
 import json, sys, warnings
 import numpy as np
 import tracegrad as tg
-from tracegrad.codegen.cpu import make_executable
+from tracegrad.runtime.executable import cpu_executable as make_executable
 from tracegrad.runtime.interpreter import run_graph
 
 def loss(x):
@@ -39,6 +39,8 @@ with warnings.catch_warnings(record=True) as caught:
         report["hits"] += sum(stats.cache_hits.values())
         report["misses"] += sum(stats.cache_misses.values())
 report["warnings"] = [str(w.message) for w in caught]
+# A warm process finds its programs by the graph's hash: no code generation at all.
+report["codegen_imported"] = "tracegrad.codegen.schedule" in sys.modules
 print(json.dumps(report))
 """
 
@@ -56,6 +58,7 @@ def warm_cache(tmp_path_factory):
     cache = tmp_path_factory.mktemp("warm")
     cold = run_fresh(cache)
     assert cold["ok"] and cold["misses"] == 2 and cold["hits"] == 0, cold
+    assert cold["codegen_imported"]
     return cache
 
 
@@ -64,6 +67,7 @@ def test_second_process_loads_machine_code(warm_cache):
     assert warm["ok"], warm
     assert warm["hits"] == 2 and warm["misses"] == 0, warm
     assert not warm["warnings"], warm
+    assert not warm["codegen_imported"], "a warm process should not generate code"
 
 
 def test_source_files_are_named_by_content_hash(warm_cache):

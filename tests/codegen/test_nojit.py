@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = r"""
 import numpy as np
 import tracegrad as tg
-from tracegrad.codegen.cpu import make_executable
+from tracegrad.runtime.executable import cpu_executable as make_executable
 from tracegrad.runtime.interpreter import run_graph
 
 rng = np.random.default_rng(3)

@@ -43,6 +43,25 @@ def load(source: str, signature: Sequence[Any] | None = None) -> Callable:
     return fn
 
 
+def load_stored(key: str, signature: Sequence[Any]) -> Callable | None:
+    """The program stored under `key` by an earlier process, compiled (from Numba's
+    cache) for `signature`; None if it is missing or fails in any way (the caller
+    then regenerates it, and `load` reports and repairs a broken cache entry)."""
+    fn = cache.PROGRAMS.get(key)
+    if fn is not None:
+        return fn
+    path = cache.cache_dir() / f"{cache.module_name(key)}.py"
+    try:
+        if cache.program_key(path.read_text(encoding="utf-8")) != key:
+            return None
+        fn = _import(path, cache.module_name(key)).program
+        _precompile(fn, signature)
+    except Exception:
+        return None
+    cache.PROGRAMS.put(key, fn)
+    return fn
+
+
 def _from_disk(key: str, source: str, signature) -> Callable | None:
     for attempt in range(2):
         path = cache.store_source(key, source)

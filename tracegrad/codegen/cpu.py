@@ -3,13 +3,12 @@
 `generate` partitions the graph (`schedule`), lowers each group to a kernel
 (`kernel`) and writes them, in order, into the body of a single function
 ``program(inputs..., constants...)`` that returns a tuple of the outputs, so a
-call costs one Numba dispatch. `make_executable` is the backend factory named in
-`tracegrad.runtime.backends`.
+call costs one Numba dispatch. The backend factory that loads or builds a program
+is `tracegrad.runtime.executable.cpu_executable`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -117,61 +116,3 @@ def _returns(graph: Graph, plan: Plan, env: Env) -> tuple[list[str], list[str]]:
                 lines.append(f"{out}[()] = {env.local(atom)}")
             names.append(out)
     return names, lines
-
-
-def signature(graph: Graph, consts: tuple[np.ndarray, ...]) -> list:
-    """The Numba argument types a call is expected to have: C-contiguous arrays."""
-    import numba
-
-    types = [numba.types.Array(numba.from_dtype(v.dtype), len(v.shape), "C")
-             for v in graph.inputs]
-    return types + [numba.typeof(c) for c in consts]
-
-
-def make_executable(graph: Graph, name: str) -> Callable[[list], tuple]:
-    """The backend factory: a callable taking the input arrays, returning the outputs.
-
-    The callable carries ``.program`` (the `Program`: ``.plan``, ``.source``) and
-    ``.dispatcher`` (the Numba dispatcher, e.g. for ``.stats.cache_hits``).
-
-    >>> import tracegrad as tg
-    >>> g = tg.make_ir(lambda x: x * 2.0)(np.ones(2))
-    >>> make_executable(g, "double")([np.array([1.0, 2.0])])  # doctest: +SKIP
-    (array([2., 4.]),)
-    """
-    from tracegrad.codegen.compile import load
-
-    prog = generate(graph, name)
-    fn = load(prog.source, signature(graph, prog.consts))
-    consts = prog.consts
-    dtypes = [v.dtype for v in graph.inputs]
-
-    def convert(args) -> list:
-        # Python scalars, NumPy scalars, lists, dynamic-mode tensors: arrays of the
-        # traced dtype (the fast path below never gets here).
-        out = []
-        for a, dt in zip(args, dtypes):
-            if type(a) is not np.ndarray:
-                data = getattr(a, "_tg_constant", None)
-                a = np.asarray(data() if data is not None else a, dtype=dt)
-            out.append(a)
-        return out
-
-    if consts:
-        def run(args):
-            for a in args:
-                if type(a) is not np.ndarray:
-                    return fn(*convert(args), *consts)
-            return fn(*args, *consts)
-    else:
-        def run(args):
-            for a in args:
-                if type(a) is not np.ndarray:
-                    return fn(*convert(args))
-            return fn(*args)
-
-    run.program = prog
-    run.dispatcher = fn
-    return run
-
-

@@ -16,7 +16,7 @@ Executable = Callable[[list], list]
 
 _FACTORIES: dict[str, str] = {
     "numpy": "tracegrad.runtime.interpreter:make_executable",
-    "cpu": "tracegrad.codegen.cpu:make_executable",
+    "cpu": "tracegrad.runtime.executable:cpu_executable",
 }
 
 

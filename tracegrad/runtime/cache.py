@@ -7,7 +7,9 @@ and Python versions, the CPU). Numba's ``cache=True`` keeps the machine code
 next to it (``__pycache__/``), so a fresh process imports the file and loads
 machine code instead of compiling. A file whose text does not match its name is
 rewritten; a directory that cannot be written is bypassed. Both with a
-`CacheWarning`, never an error.
+`CacheWarning`, never an error. A small index (``ir_<hash>.npz``) maps the hash of
+an optimised graph to its program and array literals, so a warm process skips
+scheduling and code generation altogether.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from collections.abc import Hashable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 
 class CacheWarning(UserWarning):
@@ -61,6 +65,48 @@ def program_key(source: str) -> str:
     h.update(b"\0")
     h.update(source.encode())
     return h.hexdigest()
+
+
+def graph_key(graph: Any) -> str:
+    """The content hash of an optimised graph: its printed IR, the bytes of its array
+    literals (the dump shows only a preview of them) and `environment_key`. A warm
+    process finds its program through this key without generating code.
+    """
+    from tracegrad.ir.graph import Const
+
+    h = hashlib.sha256(environment_key().encode())
+    h.update(b"\0")
+    h.update(str(graph).encode())
+    for node in graph.nodes:
+        for a in node.inputs:
+            if isinstance(a, Const) and a.value.ndim:
+                h.update(a.value.tobytes())
+    return h.hexdigest()
+
+
+def store_index(graph_hash: str, program: str, consts: tuple) -> None:
+    """Record which program (by `program_key`) a graph compiles to, with its array
+    literal arguments; a failure to write only costs the next process a codegen."""
+    path = cache_dir() / f"ir_{graph_hash[:32]}.npz"
+    try:
+        cache_dir().mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, program=np.array(program),
+                 **{f"c{i}": c for i, c in enumerate(consts)})
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def load_index(graph_hash: str) -> tuple[str, tuple] | None:
+    """``(program_key, consts)`` recorded for a graph, or None."""
+    path = cache_dir() / f"ir_{graph_hash[:32]}.npz"
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            consts = tuple(data[f"c{i}"] for i in range(len(data.files) - 1))
+            return str(data["program"]), consts
+    except (OSError, KeyError, ValueError):
+        return None
 
 
 def module_name(key: str) -> str:

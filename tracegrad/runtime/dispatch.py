@@ -184,10 +184,9 @@ class CompiledFunction:
         config.dump(self.dump_stage, self.name, str(lowered.ir))
         config.dump("optimized", self.name, str(lowered.optimized))
         run = backends.make_executable(self.backend, lowered.optimized, self.name)
-        program = getattr(run, "program", None)
-        if program is not None:
-            config.dump("kernels", self.name, str(program.plan))
-            config.dump("source", self.name, program.source)
+        if self.backend == "cpu" and {"kernels", "source"} & config.FLAGS.dump:
+            config.dump("kernels", self.name, str(lowered.kernels))
+            config.dump("source", self.name, lowered.source)
         return _Entry(run, lowered.out_tree)
 
 
