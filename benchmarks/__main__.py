@@ -4,6 +4,7 @@
     python -m benchmarks --quick          # small sizes, few repeats: under 2 minutes
     python -m benchmarks --only W1,W3     # some workloads
     python -m benchmarks --peers numpy,tracegrad   # peers whose names contain these
+    python -m benchmarks --readme README.md        # also refresh README's figures
 
 Writes RESULTS.md and charts/<workload>.png into --out (default: this directory).
 """
@@ -30,6 +31,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--peers", default="", help="comma list of substrings of peer names")
     p.add_argument("--out", default=HERE, help="where RESULTS.md and charts/ go")
     p.add_argument("--no-charts", action="store_true", help="skip the PNG charts")
+    p.add_argument("--readme", metavar="PATH", default=None,
+                   help="also put the summary between the benchmarks markers of this "
+                        "README (e.g. README.md)")
     args = p.parse_args(argv)
     args.only = [w.strip().upper() for w in args.only.split(",") if w.strip()] or list(MODULES)
     unknown = [w for w in args.only if w not in MODULES]
@@ -66,11 +70,19 @@ def main(argv: list[str] | None = None) -> int:
     print(report.console(results, facts.bandwidth))
 
     charts = {} if args.no_charts else report.write_charts(
-        results, os.path.join(args.out, "charts"), rel_to=args.out)
+        results, os.path.join(args.out, "charts"), rel_to=args.out, bandwidth=facts.bandwidth)
     titles = {name: load(name).TITLE for name in args.only}
     path = os.path.join(args.out, "RESULTS.md")
     with open(path, "w") as f:
         f.write(report.results_markdown(facts, results, titles, charts, command))
+    if args.readme:
+        here = os.path.dirname(os.path.abspath(args.readme))
+        text = report.readme_figures(
+            facts, results, command, os.path.relpath(path, here),
+            {w: os.path.relpath(os.path.join(args.out, p), here) for w, p in charts.items()})
+        if not report.update_marked_section(args.readme, text):
+            print(f"{args.readme} has no {report.README_START} ... {report.README_END} "
+                  "markers; left unchanged", file=sys.stderr)
     print(f"\nwrote {path}" + (f" and {len(charts)} charts" if charts else
                               " (no charts: matplotlib not installed or --no-charts)")
           + f" in {time.perf_counter() - t0:.0f} s", file=sys.stderr)

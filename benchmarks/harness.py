@@ -286,7 +286,10 @@ def run_peer(case: Case, peer: Peer, inputs: dict[str, np.ndarray],
     except Exception as exc:  # a peer that fails to build or run is not a harness error
         return Result(peer.name, "missing", reason=first_line(exc))
 
-    errors = check(outputs, reference, case.outputs)
+    try:
+        errors = check(outputs, reference, case.outputs)
+    except Exception as exc:  # outputs that are not arrays at all
+        return Result(peer.name, "WRONG", reason=f"unreadable outputs: {first_line(exc)}")
     if not all(e <= case.tolerance for e in errors.values()):
         worst = max(errors, key=errors.get)
         return Result(peer.name, "WRONG", errors=errors,
@@ -294,14 +297,18 @@ def run_peer(case: Case, peer: Peer, inputs: dict[str, np.ndarray],
 
     # The first warm-up call also measures memory; the last timed call's outputs
     # feed the case's extra columns (e.g. the final loss of a training run).
-    peak = peak_memory(step, peer.memory)
     last: list[Any] = []
     timed = step
     if case.extras:
         def timed() -> None:
             last[:] = step()
-    timing = time_calls(timed, repeats=case.repeats, warmup=max(case.warmup - 1, 0),
-                        budget_s=case.budget_s)
+    try:
+        peak = peak_memory(step, peer.memory)
+        timing = time_calls(timed, repeats=case.repeats, warmup=max(case.warmup - 1, 0),
+                            budget_s=case.budget_s)
+    except Exception as exc:  # right once, then broken: say so rather than stop the run
+        return Result(peer.name, "missing", errors=errors,
+                      reason=f"failed after the first call: {first_line(exc)}")
     calls = 1 + max(case.warmup, 1) + len(timing.samples)
     extras = case.extras([to_numpy(o) for o in last], calls) if case.extras else {}
     return Result(

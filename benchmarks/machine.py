@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
 PACKAGES = ("numpy", "scipy", "numba", "llvmlite", "torch", "jax", "jaxlib", "matplotlib")
 
 
@@ -31,9 +32,11 @@ class Machine:
     usable_cores: int
     memory_gib: float
     bandwidth: float  # bytes per second, copy (read + write)
+    load: float  # 1-minute load average when the run started: > ~0.5 means a busy machine
     python: str
     platform: str
     versions: dict[str, str] = field(default_factory=dict)
+    threads: dict[str, str] = field(default_factory=dict)
 
 
 def copy_bandwidth(nbytes: int = 256 * 2**20, repeats: int = 5, threads: int = 1) -> float:
@@ -77,6 +80,8 @@ def describe(quick: bool = False) -> Machine:
         python=platform.python_version(),
         platform=platform.platform(),
         versions=versions(),
+        load=os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan"),
+        threads={v: os.environ.get(v, "unset") for v in THREAD_VARS},
     )
 
 

@@ -54,8 +54,8 @@ def columns(cr: CaseResult, bandwidth: float | None) -> list[str]:
     cols = ["peer"]
     if any(r.timing for r in rs):
         cols += ["median", "min–max", "first call", "peak MiB"]
-    else:
-        cols += ["first call"]
+    else:  # the latency case: its first call is the cold-cache one
+        cols += ["cold first call"]
     measures = _ordered_keys(r.measures for r in rs)
     extras = _ordered_keys(r.extras for r in rs)
     cols += measures + ["rel err", "× fastest"]
@@ -79,6 +79,7 @@ def row(r: Result, cols: Sequence[str], floor_s: float | None) -> list[str]:
         "median": fmt_time(t.median) if t else DASH,
         "min–max": f"{fmt_time(t.min)} – {fmt_time(t.max)}" if t else DASH,
         "first call": fmt_time(r.first_call) if r.status == "ok" else DASH,
+        "cold first call": fmt_time(r.first_call) if r.status == "ok" else DASH,
         "peak MiB": _fmt_memory(r),
         "rel err": _fmt_error(r),
         "× fastest": _fmt_ratio(r.ratio),
@@ -119,6 +120,32 @@ def table(cr: CaseResult, bandwidth: float | None = None) -> str:
     return "\n".join(lines + [""] + [f"- {n}" for n in notes])
 
 
+def summary(case_results: Sequence[CaseResult]) -> str:
+    """One Markdown table, a row per peer and a column per case: median (× fastest).
+
+    For latency cases the cell is the cold first call. Missing and WRONG show as such.
+    """
+    peers = _ordered_keys({r.peer: None for r in cr.results} for cr in case_results)
+    heads = [f"{cr.case.workload} {cr.case.label}" for cr in case_results]
+    lines = ["| peer | " + " | ".join(heads) + " |", "|---|" + "---|" * len(heads)]
+    for peer in peers:
+        cells = []
+        for cr in case_results:
+            r = next((r for r in cr.results if r.peer == peer), None)
+            cells.append(_summary_cell(r))
+        lines.append(f"| {peer} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _summary_cell(r: Result | None) -> str:
+    if r is None:
+        return DASH
+    if r.status != "ok":
+        return r.status
+    t = r.timing.median if r.timing else r.first_call
+    return f"{fmt_time(t)} ({_fmt_ratio(r.ratio)})"
+
+
 def console(case_results: Sequence[CaseResult], bandwidth: float | None) -> str:
     """The tables as printed by ``python -m benchmarks``."""
     out = []
@@ -147,6 +174,8 @@ def results_markdown(machine: Machine, case_results: Sequence[CaseResult],
         f"| memory | {m.memory_gib:.1f} GiB |",
         f"| memory bandwidth | {m.bandwidth / 1e9:.1f} GB/s (large np.copyto, read + write) |",
         f"| Python | {m.python} on {m.platform} |",
+        f"| load average at start | {m.load:.2f} (figures from a busy machine are noisy) |",
+        f"| thread settings | {', '.join(f'{k}={v}' for k, v in m.threads.items()) or 'n/a'} |",
         "",
         "| package | version |",
         "|---|---|",
@@ -166,6 +195,16 @@ def results_markdown(machine: Machine, case_results: Sequence[CaseResult],
         "W6 measures cold and warm caches in fresh processes.",
         "- A peer that is not installed, or a tracegrad feature or backend that does not "
         "exist yet, is listed as missing with the reason.",
+        "- Every library uses its default threads. On a machine busy with other work, "
+        "multi-threaded BLAS (NumPy's and SciPy's OpenBLAS, used by Numba's np.dot) can "
+        "stall for tens of ms per call; compare figures only from a quiet machine "
+        "(load average near 0).",
+        "",
+        "## Summary",
+        "",
+        "Median time per call (× the fastest peer of that case); W6: cold first call.",
+        "",
+        summary(case_results),
     ]
     seen: set[str] = set()
     for cr in case_results:
@@ -179,8 +218,44 @@ def results_markdown(machine: Machine, case_results: Sequence[CaseResult],
     return "\n".join(lines) + "\n"
 
 
-def write_charts(case_results: Sequence[CaseResult], out_dir: str,
-                 rel_to: str) -> dict[str, str]:
+README_START = "<!-- benchmarks:start -->"
+README_END = "<!-- benchmarks:end -->"
+
+
+def readme_figures(machine: Machine, case_results: Sequence[CaseResult], command: str,
+                   results_link: str, chart_links: dict[str, str]) -> str:
+    """The figures README shows: when and where measured, the summary, links."""
+    m = machine
+    charts = " · ".join(f"[{w}]({p})" for w, p in chart_links.items())
+    return "\n".join([
+        f"Measured {m.date} by `{command}` on {m.cpu} ({m.usable_cores} cores, "
+        f"{m.bandwidth / 1e9:.0f} GB/s copy bandwidth). Median time per call "
+        "(× the fastest peer); W6: cold first call in a fresh process. Full tables, "
+        f"machine facts and method: [{os.path.basename(results_link)}]({results_link}).",
+        "",
+        summary(case_results),
+        *(["", f"Charts: {charts}"] if charts else []),
+    ])
+
+
+def update_marked_section(path: str, text: str) -> bool:
+    """Replace what lies between `README_START` and `README_END` in `path` by `text`.
+
+    Returns False (and changes nothing) if the file lacks the markers.
+    """
+    with open(path) as f:
+        old = f.read()
+    start, end = old.find(README_START), old.find(README_END)
+    if start < 0 or end < start:
+        return False
+    new = old[:start + len(README_START)] + "\n" + text + "\n" + old[end:]
+    with open(path, "w") as f:
+        f.write(new)
+    return True
+
+
+def write_charts(case_results: Sequence[CaseResult], out_dir: str, rel_to: str,
+                 bandwidth: float | None = None) -> dict[str, str]:
     """One PNG per workload under `out_dir`; returns {workload: path relative to `rel_to`}.
 
     Returns {} when matplotlib is not installed.
@@ -197,10 +272,10 @@ def write_charts(case_results: Sequence[CaseResult], out_dir: str,
     os.makedirs(out_dir, exist_ok=True)
     paths = {}
     for w, crs in by_workload.items():
-        fig, axes = plt.subplots(len(crs), 1, figsize=(8, 0.45 * sum(
-            max(len(cr.results), 1) for cr in crs) + 1.2 * len(crs)), squeeze=False)
+        height = sum(0.35 * max(len(cr.results), 1) + 1.0 for cr in crs) + 0.3
+        fig, axes = plt.subplots(len(crs), 1, figsize=(8, height), squeeze=False)
         for ax, cr in zip(axes[:, 0], crs):
-            _chart(ax, cr)
+            _chart(ax, cr, floor_seconds(cr, bandwidth))
         fig.tight_layout()
         path = os.path.join(out_dir, f"{w}.png")
         fig.savefig(path, dpi=100)
@@ -209,27 +284,35 @@ def write_charts(case_results: Sequence[CaseResult], out_dir: str,
     return paths
 
 
-def _chart(ax, cr: CaseResult) -> None:
-    # Horizontal bars, log time axis: medians with min-max whiskers, or for the
-    # latency case cold and warm first calls side by side.
+def _chart(ax, cr: CaseResult, floor_s: float | None) -> None:
+    # Dots on a log time axis (bars would be misleading there): the median with a
+    # min-max whisker, or for the latency case the cold and warm first calls. Rows
+    # that were not timed keep their place, labelled with their status.
     rs = cr.results
     names = [r.peer if r.status == "ok" else f"{r.peer} ({r.status})" for r in rs]
-    ys = range(len(rs))
+    timed = [(y, r) for y, r in enumerate(rs) if r.status == "ok"]
     if any(r.timing for r in rs):
-        med = [r.timing.median if r.timing else 0 for r in rs]
-        lo = [r.timing.median - r.timing.min if r.timing else 0 for r in rs]
-        hi = [r.timing.max - r.timing.median if r.timing else 0 for r in rs]
-        ax.barh(ys, med, xerr=[lo, hi], color="tab:blue", capsize=3)
-        ax.set_xlabel("seconds per call (median, min–max)")
+        pts = [(y, r.timing) for y, r in timed if r.timing]
+        ax.errorbar([t.median for _, t in pts], [y for y, _ in pts],
+                    xerr=[[t.median - t.min for _, t in pts], [t.max - t.median for _, t in pts]],
+                    fmt="o", capsize=3, label="median (min–max)")
+        for y, t in pts:
+            ax.annotate(fmt_time(t.median), (t.median, y), xytext=(4, 4),
+                        textcoords="offset points", fontsize=7)
+        if floor_s:
+            ax.axvline(floor_s, color="tab:red", linestyle="--", label="bandwidth floor")
+        ax.set_xlabel("seconds per call")
     else:
-        cold = [r.first_call or 0 for r in rs]
-        warm = [r.measures.get("warm first call", 0) for r in rs]
-        ax.barh([y - 0.2 for y in ys], cold, height=0.4, label="cold cache")
-        ax.barh([y + 0.2 for y in ys], warm, height=0.4, label="warm cache")
-        ax.legend(loc="lower right", fontsize=8)
+        for key, marker, label in (("cold", "o", "cold caches"), ("warm", "s", "warm caches")):
+            pts = [(y, r.first_call if key == "cold" else r.measures.get("warm first call"))
+                   for y, r in timed]
+            pts = [(y, v) for y, v in pts if v]
+            ax.plot([v for _, v in pts], [y for y, _ in pts], marker, label=label)
         ax.set_xlabel("seconds, first call in a fresh process")
-    ax.set_yticks(list(ys), names, fontsize=8)
-    ax.invert_yaxis()
-    if any(b.get_width() > 0 for b in ax.patches):
+    if timed:
         ax.set_xscale("log")
+        ax.legend(loc="best", fontsize=7)
+    ax.set_yticks(list(range(len(rs))), names, fontsize=8)
+    ax.set_ylim(len(rs) - 0.5, -0.5)
+    ax.grid(axis="x", which="both", alpha=0.3)
     ax.set_title(f"{cr.case.workload} {cr.case.label}", fontsize=10)

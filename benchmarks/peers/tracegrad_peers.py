@@ -51,14 +51,8 @@ def static_peers(build: StaticBuild, needs: Sequence[str] = ("compile", "value_a
     ]
 
 
-def dynamic_peer(build: DynamicBuild, needs: Sequence[str] = ("tensor",),
-                 missing: str | None = None) -> Peer:
-    """The ``tracegrad dynamic`` peer (eager tensors and ``.backward()``).
-
-    `missing` gives a reason for workloads the dynamic API cannot express at all.
-    """
-    if missing is not None:
-        return Peer("tracegrad dynamic", partial(_raise, Missing(missing)), memory="tracemalloc")
+def dynamic_peer(build: DynamicBuild, needs: Sequence[str] = ("tensor",)) -> Peer:
+    """The ``tracegrad dynamic`` peer (eager tensors and ``.backward()``)."""
     return Peer("tracegrad dynamic", partial(_build_dynamic, build, tuple(needs)),
                 memory="tracemalloc")
 

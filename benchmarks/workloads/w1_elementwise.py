@@ -122,7 +122,7 @@ def build_tracegrad_dynamic(tg, inputs):
 
 def peers() -> list[Peer]:
     return [
-        Peer("NumPy (hand grads)", build_numpy, memory="tracemalloc"),
+        Peer("NumPy (hand-derived)", build_numpy, memory="tracemalloc"),
         Peer("Numba (hand kernel)", build_numba),
         Peer("PyTorch eager", build_torch),
         Peer("torch.compile", build_torch_compile),

@@ -165,28 +165,29 @@ def build_tracegrad(tg, backend, inputs, lr):
 
 
 def build_tracegrad_dynamic(tg, inputs, lr):
-    x, y, w1, w2 = inputs["x"], inputs["y"], inputs["w1"], inputs["w2"]
+    # The PyTorch idiom: leaf tensors, zero_grad / backward / optimizer step.
+    x, y = tg.tensor(inputs["x"]), tg.tensor(inputs["y"])
+    w1, w2 = (tg.tensor(inputs[k], requires_grad=True) for k in ("w1", "w2"))
+    opt = tg.optim.SGD([w1, w2], lr=lr)
 
     def step():
-        t1, t2 = tg.tensor(w1, requires_grad=True), tg.tensor(w2, requires_grad=True)
-        value = loss(t1, t2, tg.tensor(x), tg.tensor(y))
+        opt.zero_grad()
+        value = loss(w1, w2, x, y)
         value.backward()
-        g1, g2 = t1.grad.numpy(), t2.grad.numpy()
-        w1[...] -= lr * g1  # the update in NumPy: the weights stay arrays between steps
-        w2[...] -= lr * g2
-        return value, g1, g2
+        opt.step()
+        return value, w1.grad, w2.grad
     return step
 
 
 def peers(lr: float) -> list[Peer]:
     return [
-        Peer("NumPy (hand grads)", partial(build_numpy, lr=lr), memory="tracemalloc"),
+        Peer("NumPy (hand-derived)", partial(build_numpy, lr=lr), memory="tracemalloc"),
         Peer("Numba (hand kernel)", partial(build_numba, lr=lr)),
         Peer("PyTorch eager", partial(build_torch, lr=lr)),
         Peer("torch.compile", partial(build_torch_compile, lr=lr)),
         Peer("JAX jit", partial(build_jax, lr=lr)),
         *static_peers(partial(build_tracegrad, lr=lr)),
-        dynamic_peer(partial(build_tracegrad_dynamic, lr=lr)),
+        dynamic_peer(partial(build_tracegrad_dynamic, lr=lr), needs=("tensor", "optim")),
     ]
 
 

@@ -166,29 +166,29 @@ def build_tracegrad(tg, backend, inputs):
 
 
 def build_tracegrad_dynamic(tg, inputs):
-    xx, y, w = tg.tensor(inputs["xx"]), tg.tensor(inputs["y"]), inputs["w"]
-    state = {"b": inputs["b"]}
+    # The PyTorch idiom: leaf tensors, zero_grad / backward / optimizer step.
+    xx, y = tg.tensor(inputs["xx"]), tg.tensor(inputs["y"])
+    w, b = (tg.tensor(inputs[k], requires_grad=True) for k in ("w", "b"))
+    opt = tg.optim.SGD([w, b], lr=LR)
 
     def step():
-        tw, tb = tg.tensor(w, requires_grad=True), tg.tensor(state["b"], requires_grad=True)
-        value = loss(tw, tb, xx, y)
+        opt.zero_grad()
+        value = loss(w, b, xx, y)
         value.backward()
-        gw, gb = tw.grad.numpy(), tb.grad.numpy()
-        w[...] -= LR * gw  # the update in NumPy: the parameters stay arrays between steps
-        state["b"] = state["b"] - LR * gb
-        return value, gw, gb
+        opt.step()
+        return value, w.grad, b.grad
     return step
 
 
 def peers() -> list[Peer]:
     return [
-        Peer("NumPy (hand grads)", build_numpy, memory="tracemalloc"),
+        Peer("NumPy (hand-derived)", build_numpy, memory="tracemalloc"),
         Peer("Numba (hand kernel)", build_numba),
         Peer("PyTorch eager", build_torch),
         Peer("torch.compile", build_torch_compile),
         Peer("JAX jit", build_jax),
         *static_peers(build_tracegrad),
-        dynamic_peer(build_tracegrad_dynamic),
+        dynamic_peer(build_tracegrad_dynamic, needs=("tensor", "optim")),
     ]
 
 

@@ -38,11 +38,11 @@ def numpy_value_and_grads(W, b, X, Y):
     return value, X.T @ G, np.sum(G, axis=0)
 
 
-def make_inputs() -> dict[str, np.ndarray]:
+def make_inputs(n: int = N) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(SEED)
-    labels = rng.integers(0, K, N)
+    labels = rng.integers(0, K, n)
     return {
-        "X": rng.random((N, D), dtype=np.float32),
+        "X": rng.random((n, D), dtype=np.float32),
         "Y": np.eye(K, dtype=np.float32)[labels],
         "W": 0.01 * rng.standard_normal((D, K), dtype=np.float32),
         "b": 0.01 * rng.standard_normal(K, dtype=np.float32),
@@ -157,7 +157,7 @@ def build_tracegrad_dynamic(tg, inputs):
 
 def peers() -> list[Peer]:
     return [
-        Peer("NumPy (hand grads)", build_numpy, memory="tracemalloc"),
+        Peer("NumPy (hand-derived)", build_numpy, memory="tracemalloc"),
         Peer("Numba (hand kernel)", build_numba),
         Peer("PyTorch eager", build_torch),
         Peer("torch.compile", build_torch_compile),
@@ -167,10 +167,16 @@ def peers() -> list[Peer]:
     ]
 
 
-def cases(quick: bool) -> list[Case]:
-    return [Case(
-        workload=NAME, label=f"X {N}x{D}", make_inputs=make_inputs, reference=reference,
-        peers=peers(), dtype=np.float32, outputs=("loss", "grad W", "grad b"),
+def case(n: int, quick: bool) -> Case:
+    """W4 with `n` examples."""
+    return Case(
+        workload=NAME, label=f"X {n}x{D}", make_inputs=lambda: make_inputs(n),
+        reference=reference, peers=peers(), dtype=np.float32,
+        outputs=("loss", "grad W", "grad b"),
         warmup=2 if quick else 3, repeats=10 if quick else 30,
         budget_s=2.0 if quick else 10.0,
-    )]
+    )
+
+
+def cases(quick: bool) -> list[Case]:
+    return [case(N, quick)]

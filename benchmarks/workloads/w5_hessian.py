@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from benchmarks.harness import Case, Peer
+from benchmarks.harness import Case, Missing, Peer, to_numpy
 from benchmarks.peers import optional
 from benchmarks.peers.tracegrad_peers import dynamic_peer, static_peers
 
@@ -99,16 +99,29 @@ def build_tracegrad(tg, backend, inputs):
     return lambda: (f(x),)
 
 
+def build_tracegrad_dynamic(tg, inputs):
+    # Reverse over reverse, one row per backward pass, as torch.autograd.functional.hessian.
+    if not hasattr(tg.autograd, "grad"):
+        raise Missing("tracegrad has no tg.autograd.grad (higher-order gradients) yet")
+    x_np = inputs["x"]
+
+    def step():
+        x = tg.tensor(x_np, requires_grad=True)
+        (g,) = tg.autograd.grad(rosen(x), x, create_graph=True)
+        rows = [tg.autograd.grad(g[i], x, retain_graph=True)[0] for i in range(x_np.size)]
+        return (np.stack([to_numpy(r) for r in rows]),)
+    return step
+
+
 def peers() -> list[Peer]:
     return [
-        Peer("NumPy (hand Hessian)", build_numpy, memory="tracemalloc"),
+        Peer("NumPy (hand-derived)", build_numpy, memory="tracemalloc"),
         Peer("Numba (hand kernel)", build_numba),
         Peer("PyTorch eager", build_torch),
         Peer("torch.compile", build_torch_compile),
         Peer("JAX jit", build_jax),
         *static_peers(build_tracegrad, needs=("compile", "hessian")),
-        dynamic_peer(None, missing="the dynamic-mode API has no higher-order gradients "
-                                   "(Tensor.backward has no create_graph)"),
+        dynamic_peer(build_tracegrad_dynamic, needs=("tensor", "autograd")),
     ]
 
 

@@ -1,10 +1,10 @@
 """W6 first-call latency: trace + differentiate + compile + run, in a fresh process.
 
-For W1 (n=1e6) and W2 (N=64), each compiling peer (and NumPy, as the cost of a bare
-process) runs in a new Python process twice: first with empty cache directories
-(cold), then again with the directories the first run filled (warm): tracegrad's
-``TRACEGRAD_CACHE_DIR``, Numba's ``NUMBA_CACHE_DIR`` (the hand kernels then use
-``cache=True``), JAX's persistent compilation cache and Inductor's cache. The child
+For W1 (n=1e6) and W2 (N=64; not with ``--quick``), each compiling peer (and NumPy,
+as the cost of a bare process) runs in a new Python process twice: first with empty
+cache directories (cold), then again with the directories the first run filled
+(warm): tracegrad's ``TRACEGRAD_CACHE_DIR``, Numba's ``NUMBA_CACHE_DIR`` (the hand
+kernels then use ``cache=True``), JAX's persistent compilation cache and Inductor's. The child
 process times the peer's first call and checks it against the reference; the
 parent also times the whole process (interpreter start, imports, inputs, call).
 
@@ -36,6 +36,9 @@ CASES: dict[str, Callable[[], Case]] = {
     "W1": lambda: w1_elementwise.case(10**6, quick=True),
     "W2": lambda: w2_mlp.case(64, quick=True),
 }
+
+# --quick measures W1 only: each torch.compile row costs ~20 s of cold compiling.
+QUICK = ("W1",)
 
 # Peers whose first call compiles (plus NumPy, the floor: a process that only runs).
 COMPILERS = ("NumPy", "Numba", "torch.compile", "JAX", "tracegrad[")
@@ -93,8 +96,11 @@ def run(quick: bool, peers: list[str] | None = None,
     """Every latency case, each peer in fresh processes (see the module docstring)."""
     out = []
     for workload, make in CASES.items():
+        if quick and workload not in QUICK:
+            continue
         case = make()
         case.workload, case.label = NAME, f"{workload} {case.label}"
+        case.floor_bytes = None  # a bandwidth floor says nothing about compile time
         case.notes = [f"first call of {workload} ({case.label.split(' ', 1)[1]}) in a new "
                       "process; cold = empty caches, warm = caches from the cold run; "
                       "process = the whole child process, interpreter start and imports "
