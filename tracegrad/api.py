@@ -52,12 +52,16 @@ def compile(
     *,
     backend: str | None = None,
     static_argnums: int | Sequence[int] = (),
+    fastmath: bool = False,
+    math: str | None = None,
 ) -> Any:
     """Compile `fn` into a static graph, traced once per input signature.
 
     Usable as ``@compile`` and ``@compile(backend="numpy", static_argnums=(1,))``.
     A call with new shapes, dtypes, pytree structure or static values traces again;
-    other calls hit the cache.
+    other calls hit the cache. For the ``cpu`` backend, ``math="libm"`` (or
+    ``TRACEGRAD_MATH=libm``) calls scalar libm instead of tracegrad's vector math,
+    and ``fastmath=True`` opts into LLVM's fast-math (see docs/vecmath.md).
 
     >>> import numpy as np, tracegrad as tg
     >>> @tg.compile
@@ -65,9 +69,10 @@ def compile(
     >>> round(float(f(np.ones(3))), 6)
     2.124112
     """
+    options = dict(backend=backend, static_argnums=static_argnums, fastmath=fastmath, math=math)
     if fn is None:
-        return lambda f: CompiledFunction(f, backend=backend, static_argnums=static_argnums)
-    return CompiledFunction(fn, backend=backend, static_argnums=static_argnums)
+        return lambda f: CompiledFunction(f, **options)
+    return CompiledFunction(fn, **options)
 
 
 def make_ir(fn: Callable, static_argnums: int | Sequence[int] = ()) -> Callable[..., Graph]:

@@ -9,6 +9,7 @@ is `tracegrad.runtime.executable.cpu_executable`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +37,8 @@ class Program:
         return self.source
 
 
-def generate(graph: Graph, name: str = "fn") -> Program:
+def generate(graph: Graph, name: str = "fn", math: str | None = None,
+             fastmath: bool = False) -> Program:
     """The Numba source of `graph` (nothing is compiled).
 
     >>> import tracegrad as tg
@@ -44,9 +46,12 @@ def generate(graph: Graph, name: str = "fn") -> Program:
     >>> "math.sin" in generate(g, "f").source
     True
     """
+    from tracegrad.codegen.vecmath import select as vecmath
+
+    mode = vecmath.math_mode(math)
     graph = prepare(graph)
     plan = partition(graph)
-    env = Env(plan)
+    env = Env(plan, mode)
     # BLAS runs its own threads, and they spin after each call: a prange loop in
     # the same program then waits for cores they hold (on 2 cores each call costs
     # milliseconds). A program that calls BLAS keeps its loops serial.
@@ -65,7 +70,7 @@ def generate(graph: Graph, name: str = "fn") -> Program:
     w.line("from numba import prange")
     w.lines.append("")
     w.lines.append("")
-    flags = "cache=True, fastmath=False, error_model=\"numpy\", nogil=True"
+    flags = f"cache=True, fastmath={_fastmath(mode, fastmath)}, error_model=\"numpy\", nogil=True"
     w.line(f"@numba.njit({flags}{', parallel=True' if parallel else ''})")
     params = [env.buf(v) for v in graph.inputs] + [f"c{j}" for j in range(len(env.consts))]
     w.line(f"def program({', '.join(params)}):")
@@ -84,7 +89,22 @@ def generate(graph: Graph, name: str = "fn") -> Program:
         w.line(line)
     w.line(f"return ({''.join(r + ', ' for r in returns[0])})")
     consts = tuple(c.value for c in env.consts)
-    return Program(name, plan, kernels, w.text(), consts, parallel)
+    source = w.text()
+    used = sorted(set(re.findall(r"\bvm_\w+?_f(?:32|64)\b", source)))
+    if used:  # the vector math functions the kernels call, imported by name
+        source = source.replace("from numba import prange\n",
+                                f"from numba import prange\n{vecmath.import_line(used)}\n", 1)
+    return Program(name, plan, kernels, source, consts, parallel)
+
+
+def _fastmath(mode: str, fastmath: bool) -> str:
+    """Numba's fastmath flags for the program. Vector math lets LLVM reassociate
+    float sums: without it a loop that accumulates stays scalar, and its vector
+    math with it (sums then differ from NumPy's pairwise sums in the last bits, as
+    in XLA and Inductor). ``fastmath=True`` opts into all of LLVM's fast-math."""
+    if fastmath:
+        return "True"
+    return '{"reassoc"}' if mode == "vector" else "False"
 
 
 def _uses_blas(group) -> bool:

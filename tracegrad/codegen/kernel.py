@@ -75,8 +75,9 @@ class CodegenError(NotImplementedError):
 class Env:
     """Names of the program's values and the node comments, shared by all kernels."""
 
-    def __init__(self, plan: Plan) -> None:
+    def __init__(self, plan: Plan, math: str = "vector") -> None:
         self.plan = plan
+        self.math = math  # "vector" or "libm": which scalar math the kernels call
         self.number = {v: i for i, v in enumerate(_numbering(plan.graph))}
         self.consts: list[Const] = []  # array literals, passed as arguments c0, c1, ...
         self._const_names: dict[int, str] = {}
@@ -222,7 +223,7 @@ class _LoopLowering:
         args = [self.value(a, at, stage) for a in node.inputs]
         in_dtype = node.inputs[-1].dtype  # select's condition comes first
         return mathlib.scalar_expr(node.op.name, node.op.emit, args, in_dtype,
-                                   node.outputs[0].dtype, dict(node.params))
+                                   node.outputs[0].dtype, dict(node.params), self.env.math)
 
     def inner(self, node: Node, materialized: bool) -> None:
         out = node.outputs[0]

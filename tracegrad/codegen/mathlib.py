@@ -5,8 +5,9 @@ Every scalar expression the code generator writes for an elementwise op comes fr
 shared template is the op's own ``emit`` (``"math.sin({0})"``); `OVERRIDES` below
 replaces it where Numba's CPU semantics differ from NumPy's (NaN-propagating
 ``max``/``min``, ``floor`` returning an int, ``not`` on integers, literals that
-must keep float32 loops in float32). A faster or vectorised ``tanh`` is a
-change of one entry here.
+must keep float32 loops in float32). With ``math="vector"`` (the default of
+compiled programs) the ops `tracegrad.codegen.vecmath` implements come from there
+instead: ``vm_tanh_f64({0})``, SIMD-friendly code inlined into the loop.
 
 Templates are ``str.format`` strings: ``{0}``, ``{1}`` are the operands (always
 plain names, literals or array reads, so repeating one is cheap), ``{dtype}`` is
@@ -57,8 +58,15 @@ _ARITH = {"add", "sub", "mul", "neg", "pow", "abs", "max", "min", "sign", "and",
           "not"}
 
 
-def template(opname: str, emit: str | None, dtype: np.dtype) -> str:
-    """The template for `opname` on operands of `dtype` (the override or `emit`)."""
+def template(opname: str, emit: str | None, dtype: np.dtype, math: str = "vector") -> str:
+    """The template for `opname` on operands of `dtype`: tracegrad's vector math
+    (`tracegrad.codegen.vecmath`) where it has the op and `math` is ``"vector"``,
+    else the override or the op's `emit`."""
+    from tracegrad.codegen.vecmath import select as vecmath
+
+    vec = vecmath.template(opname, np.dtype(dtype), math)
+    if vec is not None:
+        return vec
     entry = OVERRIDES.get(opname, emit)
     if entry is None:
         raise NotImplementedError(f"op {opname!r} has no scalar template")
@@ -66,7 +74,7 @@ def template(opname: str, emit: str | None, dtype: np.dtype) -> str:
 
 
 def scalar_expr(opname: str, emit: str | None, args: list[str], in_dtype: Any,
-                out_dtype: Any, params: dict | None = None) -> str:
+                out_dtype: Any, params: dict | None = None, math: str = "libm") -> str:
     """The scalar expression of one elementwise op, in the IR's result dtype.
 
     >>> scalar_expr("sin", "math.sin({0})", ["v1"], np.float64, np.float64)
@@ -79,7 +87,7 @@ def scalar_expr(opname: str, emit: str | None, args: list[str], in_dtype: Any,
         return convert_expr(args[0], in_dtype, out_dtype)
     fields = {k: _param(v) for k, v in (params or {}).items()}
     fields.update(dtype=ctor(out_dtype), one=literal(1, out_dtype), zero=literal(0, out_dtype))
-    expr = template(opname, emit, in_dtype).format(*args, **fields)
+    expr = template(opname, emit, in_dtype, math).format(*args, **fields)
     if opname in _ARITH and _needs_cast(out_dtype):
         expr = f"{ctor(out_dtype)}({expr})"
     return expr

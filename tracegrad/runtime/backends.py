@@ -1,7 +1,8 @@
 """The backends a graph can be executed on, by name.
 
-A backend is a factory ``make_executable(graph, name) -> callable(list of arrays)
--> list of arrays``. Factories are named by import path and loaded on first use,
+A backend is a factory ``make_executable(graph, name, **options) -> callable(list
+of arrays) -> list of arrays``; options are code generation switches (``math``,
+``fastmath``) that a backend may ignore. Factories are named by import path and loaded on first use,
 so `import tracegrad` does not import Numba.
 """
 
@@ -25,7 +26,7 @@ def available() -> tuple[str, ...]:
     return tuple(_FACTORIES)
 
 
-def make_executable(backend: str, graph: Graph, name: str) -> Executable:
+def make_executable(backend: str, graph: Graph, name: str, **options: object) -> Executable:
     """An executable of `graph` for `backend` (see the module docstring).
 
     >>> import tracegrad as tg
@@ -34,4 +35,4 @@ def make_executable(backend: str, graph: Graph, name: str) -> Executable:
     [array([2., 2.])]
     """
     module, attr = _FACTORIES[backend].split(":")
-    return getattr(importlib.import_module(module), attr)(graph, name)
+    return getattr(importlib.import_module(module), attr)(graph, name, **options)

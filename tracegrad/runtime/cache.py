@@ -46,9 +46,13 @@ def environment_key() -> str:
     import numpy
 
     import tracegrad
+    from tracegrad.codegen.vecmath.select import fingerprint
 
     parts = [
         f"tracegrad={tracegrad.__version__}", f"numba={numba.__version__}",
+        # Numba's cache does not notice a change in an inlined callee: the vector
+        # math functions' source is part of every program's key.
+        f"vecmath={fingerprint()}",
         f"numpy={numpy.__version__}", f"python={sys.version_info[:3]}",
         f"machine={platform.machine()}", f"cpu={llvm.get_host_cpu_name()}",
     ]
@@ -67,7 +71,7 @@ def program_key(source: str) -> str:
     return h.hexdigest()
 
 
-def graph_key(graph: Any) -> str:
+def graph_key(graph: Any, options: str = "") -> str:
     """The content hash of an optimised graph: its printed IR, the bytes of its array
     literals (the dump shows only a preview of them) and `environment_key`. A warm
     process finds its program through this key without generating code.
@@ -75,6 +79,8 @@ def graph_key(graph: Any) -> str:
     from tracegrad.ir.graph import Const
 
     h = hashlib.sha256(environment_key().encode())
+    h.update(b"\0")
+    h.update(options.encode())
     h.update(b"\0")
     h.update(str(graph).encode())
     for node in graph.nodes:

@@ -40,13 +40,14 @@ class Lowered:
     out_tree: TreeDef
     backend: str
     name: str = "fn"
+    options: tuple = ()  # code generation options, as (name, value) pairs
 
     @functools.cached_property
     def program(self) -> Any:
         """The CPU code generator's program for `optimized` (plan, kernels, source)."""
         from tracegrad.codegen.cpu import generate
 
-        return generate(self.optimized, self.name)
+        return generate(self.optimized, self.name, **dict(self.options))
 
     @property
     def kernels(self) -> Any:
@@ -79,6 +80,8 @@ class CompiledFunction:
         static_argnums: int | Sequence[int] = (),
         name: str | None = None,
         dump_stage: str = "ir",
+        math: str | None = None,
+        fastmath: bool = False,
     ) -> None:
         self.fn = fn
         self.backend = backend or config.FLAGS.backend
@@ -91,6 +94,11 @@ class CompiledFunction:
         self.static_argnums = tuple(sorted(int(i) for i in static_argnums))
         self.name = name or getattr(fn, "__name__", "fn")
         self.dump_stage = dump_stage
+        if math is not None:
+            from tracegrad.codegen.vecmath.select import math_mode
+
+            math_mode(math)  # validate now, not at the first call
+        self.options = (("math", math), ("fastmath", bool(fastmath)))
         self._cache: dict[Hashable, _Entry] = {}
         self._fast: dict[Hashable, _Entry] = {}
         functools.update_wrapper(self, fn, updated=())
@@ -137,7 +145,7 @@ class CompiledFunction:
             # multiplications by a seed of ones), with nothing dead.
             graph = dead_code_elimination(simplify(graph))
         return Lowered(graph, self._optimize(graph), traced.in_tree, traced.out_tree,
-                       self.backend, self.name)
+                       self.backend, self.name, self.options)
 
     @property
     def cache_size(self) -> int:
@@ -183,7 +191,8 @@ class CompiledFunction:
         lowered = self.lower(*args)
         config.dump(self.dump_stage, self.name, str(lowered.ir))
         config.dump("optimized", self.name, str(lowered.optimized))
-        run = backends.make_executable(self.backend, lowered.optimized, self.name)
+        run = backends.make_executable(self.backend, lowered.optimized, self.name,
+                                       **dict(self.options))
         if self.backend == "cpu" and {"kernels", "source"} & config.FLAGS.dump:
             config.dump("kernels", self.name, str(lowered.kernels))
             config.dump("source", self.name, lowered.source)

@@ -26,7 +26,8 @@ def signature(graph: Graph, consts: tuple[np.ndarray, ...]) -> list:
     return types + [numba.typeof(c) for c in consts]
 
 
-def cpu_executable(graph: Graph, name: str) -> Callable[[list], tuple]:
+def cpu_executable(graph: Graph, name: str, math: str | None = None,
+                   fastmath: bool = False) -> Callable[[list], tuple]:
     """The backend factory: a callable taking the input arrays, returning the outputs.
 
     The callable carries ``.dispatcher`` (the Numba dispatcher, e.g. for
@@ -42,7 +43,10 @@ def cpu_executable(graph: Graph, name: str) -> Callable[[list], tuple]:
 
     # A warm process finds the program by the graph's hash: no scheduling, no code
     # generation, and networkx is never imported.
-    graph_hash = cache.graph_key(graph)
+    from tracegrad.codegen.vecmath.select import math_mode
+
+    math = math_mode(math)
+    graph_hash = cache.graph_key(graph, f"math={math};fastmath={fastmath}")
     stored = cache.load_index(graph_hash)
     fn = load_stored(stored[0], signature(graph, stored[1])) if stored else None
     if fn is not None:
@@ -50,7 +54,7 @@ def cpu_executable(graph: Graph, name: str) -> Callable[[list], tuple]:
     else:
         from tracegrad.codegen.cpu import generate
 
-        prog = generate(graph, name)
+        prog = generate(graph, name, math=math, fastmath=fastmath)
         consts = prog.consts
         fn = load(prog.source, signature(graph, consts))
         cache.store_index(graph_hash, cache.program_key(prog.source), consts)

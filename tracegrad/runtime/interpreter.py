@@ -48,8 +48,9 @@ def _describe(node: Node, exc: Exception) -> str:
     return f"{node.op.name} failed{where}: {type(exc).__name__}: {exc}"
 
 
-def make_executable(graph: Graph, name: str) -> Callable[[list], list]:
-    """The NumPy backend's executable: `run_graph` bound to `graph`."""
+def make_executable(graph: Graph, name: str, **options: object) -> Callable[[list], list]:
+    """The NumPy backend's executable: `run_graph` bound to `graph` (the code
+    generation options ``math`` and ``fastmath`` do not apply to it)."""
     return lambda args: run_graph(graph, args)
 
 

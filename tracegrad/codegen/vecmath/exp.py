@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from tracegrad.codegen.vecmath.dd import fast_two_sum, two_sum
-from tracegrad.codegen.vecmath.intrinsics import as_float64, fabs, fma, rint
+from tracegrad.codegen.vecmath.intrinsics import as_float64, estrin, fabs, fma, rint
 from tracegrad.codegen.vecmath.jit import vecfn
 
 LOG2E = 1.4426950408889634
@@ -96,18 +96,8 @@ def _clamp(x, lo, hi):
 
 @vecfn
 def exp_tail_f64(r):
-    """``q(r)`` of ``exp(r) = 1 + r + r^2/2 + r^3 q(r)``, Horner with FMA."""
-    c = EXP_F64
-    q = c[9]
-    q = fma(q, r, c[8])
-    q = fma(q, r, c[7])
-    q = fma(q, r, c[6])
-    q = fma(q, r, c[5])
-    q = fma(q, r, c[4])
-    q = fma(q, r, c[3])
-    q = fma(q, r, c[2])
-    q = fma(q, r, c[1])
-    return fma(q, r, c[0])
+    """``q(r)`` of ``exp(r) = 1 + r + r^2/2 + r^3 q(r)`` (Estrin's scheme: short chain)."""
+    return estrin(EXP_F64, r)
 
 
 @vecfn
@@ -153,13 +143,7 @@ def expm1_reduced_dd(x, x_lo):
 @vecfn
 def exp_tail_f32(r):
     """``q(r)`` of ``exp(r) = 1 + r + r^2 q(r)`` to float32 accuracy (in float64)."""
-    c = EXP_F32
-    q = c[5]
-    q = fma(q, r, c[4])
-    q = fma(q, r, c[3])
-    q = fma(q, r, c[2])
-    q = fma(q, r, c[1])
-    return fma(q, r, c[0])
+    return estrin(EXP_F32, r)
 
 
 @vecfn

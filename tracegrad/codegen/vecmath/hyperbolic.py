@@ -11,7 +11,8 @@ sum:
   result does (|x| > 710.47).
 - ``cosh(x) = exp(|x|)/2 + 1/(2 exp(|x|))``.
 - ``logistic(x) = 1 / (1 + exp(-x))`` for x >= 0 and ``exp(x) / (1 + exp(x))``
-  below: ``exp(-|x|)`` never overflows, and the quotient is corrected once.
+  below: ``exp(-|x|)`` never overflows, and the quotient is corrected once. Below
+  -709.78 (float32: -88.72) the result is 0, as SciPy's ``expit`` gives.
 
 >>> tanh_f64(0.5)  # doctest: +SKIP
 0.46211715726000974
@@ -32,7 +33,7 @@ from tracegrad.codegen.vecmath.exp import (
     reduce_ln2,
     scale2,
 )
-from tracegrad.codegen.vecmath.intrinsics import copysign, fabs, fma
+from tracegrad.codegen.vecmath.intrinsics import copysign, estrin, fabs, fma
 from tracegrad.codegen.vecmath.jit import vecfn
 
 # sinh(x) = x + x^3 q(x^2) on |x| <= 1: relative error of the fit 8.6e-20
@@ -56,6 +57,8 @@ SINH_F32 = (
 TINY_F64 = 7.450580596923828e-09  # 2^-27: below, tanh x and sinh x round to x
 TANH_ONE = 19.5  # tanh rounds to 1 from 19.06 on
 SINH_MAX = 710.5  # sinh and cosh overflow from 710.48 on
+EXP_OVERFLOW = 709.782712893384  # the largest x with a finite exp(x)
+EXP_OVERFLOW_F32 = 88.72283172607422  # the same for float32
 
 
 @vecfn
@@ -112,14 +115,7 @@ def sinh_f64(x):
     """``sinh(x)`` for float64, within 1 ulp; overflow to +-inf as NumPy."""
     a = fabs(x)
     z = a * a
-    c = SINH_F64
-    q = fma(c[6], z, c[5])
-    q = fma(q, z, c[4])
-    q = fma(q, z, c[3])
-    q = fma(q, z, c[2])
-    q = fma(q, z, c[1])
-    q = fma(q, z, c[0])
-    small = fma(a * z, q, a)
+    small = fma(a * z, estrin(SINH_F64, z), a)
     big, big_lo, inv, inv_lo = _exp_half(a)
     d, d_lo = fast_two_sum(big, -inv)  # big >= 7.4 inv from a = 1 on
     y = small if a < 1.0 else d + (d_lo + (big_lo - inv_lo))
@@ -159,6 +155,9 @@ def logistic_f64(x):
     # the tail below 2^-1000 (exp of -693 and less) underflows: e/(1+e) = e there
     tail = scale2(h + t, n)
     y = tail if negative & (n <= -1000.0) else y
+    # SciPy's expit is 1/(1 + exp(-x)), which is 0 once exp(-x) overflows, though
+    # the true value is a subnormal there: as SciPy, for the same results everywhere
+    y = 0.0 if x < -EXP_OVERFLOW else y
     return y if a == a else x
 
 
@@ -194,8 +193,7 @@ def sinh_f32(x):
     """``sinh(x)`` for float32."""
     a = np.float64(fabs(x))
     z = a * a
-    c = SINH_F32
-    small = fma(a * z, fma(fma(fma(c[3], z, c[2]), z, c[1]), z, c[0]), a)
+    small = fma(a * z, estrin(SINH_F32, z), a)
     e = _exp_f32_wide(a if a < 90.0 else 90.0)
     y = small if a < 1.0 else 0.5 * e - 0.5 / e
     y = copysign(np.float32(y), x)
@@ -217,4 +215,5 @@ def logistic_f32(x):
     xd = np.float64(x)
     e = _exp_f32_wide(_clamp(-xd, -110.0, 110.0))  # 1/e**110 rounds to 0
     y = np.float32(1.0 / (1.0 + e))
+    y = np.float32(0.0) if xd < -EXP_OVERFLOW_F32 else y  # as SciPy (see logistic_f64)
     return y if xd == xd else x

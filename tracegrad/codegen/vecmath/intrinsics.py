@@ -101,3 +101,109 @@ trunc = _float_intrinsic("llvm.trunc", 1, "trunc")
 fabs = _float_intrinsic("llvm.fabs", 1, "fabs")
 copysign = _float_intrinsic("llvm.copysign", 2, "copysign")
 sqrt = _float_intrinsic("llvm.sqrt", 1, "sqrt")
+
+
+@intrinsic
+def horner(typingctx, coefficients, x):
+    """``c[0] + x*(c[1] + x*(c[2] + ...))`` with one FMA per step, fully unrolled.
+
+    `coefficients` is a tuple of floats of x's type (a module constant, so LLVM
+    folds the element reads); the chain is emitted straight as LLVM ``fma`` calls,
+    with no loop that could keep the caller's loop from vectorising.
+    """
+    if not (isinstance(coefficients, types.UniTuple) and coefficients.dtype == x
+            and x in _FLOATS and coefficients.count >= 1):
+        return None
+    count = coefficients.count
+    ll = _llvm_float(x)
+    suffix = "f32" if x == types.float32 else "f64"
+
+    def codegen(context, builder, signature, args):
+        tup, xv = args
+        fnty = ir.FunctionType(ll, [ll] * 3)
+        fn = cgutils.get_or_insert_function(builder.module, fnty, f"llvm.fma.{suffix}")
+        acc = builder.extract_value(tup, count - 1)
+        for i in range(count - 2, -1, -1):
+            acc = builder.call(fn, [acc, xv, builder.extract_value(tup, i)])
+        return acc
+
+    return x(coefficients, x), codegen
+
+
+@intrinsic
+def estrin(typingctx, coefficients, x):
+    """The polynomial of `horner`, evaluated by Estrin's scheme.
+
+    Pairs ``c[2i] + c[2i+1] x`` are formed with FMAs, then pairs of pairs with x**2,
+    x**4, ...: about log2(n) dependent steps instead of n, for a few more
+    multiplications. Inside a long chain (exp of a log in pow, a fused kernel)
+    the loop is bound by latency, and this shortens it.
+    """
+    if not (isinstance(coefficients, types.UniTuple) and coefficients.dtype == x
+            and x in _FLOATS and coefficients.count >= 1):
+        return None
+    count = coefficients.count
+    ll = _llvm_float(x)
+    suffix = "f32" if x == types.float32 else "f64"
+
+    def codegen(context, builder, signature, args):
+        tup, power = args
+        fnty = ir.FunctionType(ll, [ll] * 3)
+        fma_fn = cgutils.get_or_insert_function(builder.module, fnty, f"llvm.fma.{suffix}")
+        terms = [builder.extract_value(tup, i) for i in range(count)]
+        while len(terms) > 1:
+            paired = [builder.call(fma_fn, [terms[i + 1], power, terms[i]])
+                      for i in range(0, len(terms) - 1, 2)]
+            if len(terms) % 2:
+                paired.append(terms[-1])
+            terms = paired
+            if len(terms) > 1:
+                power = builder.fmul(power, power)
+        return terms[0]
+
+    return x(coefficients, x), codegen
+
+
+def _python_fallbacks() -> None:
+    """With ``NUMBA_DISABLE_JIT=1`` intrinsics cannot run, so the same operations in
+    plain Python/NumPy replace them: generated code and the vector math can then be
+    read and stepped through in a debugger (slowly: fma is exact via fractions)."""
+    from fractions import Fraction
+
+    import numpy as np
+
+    def view(value, from_dtype, to_dtype, bits):
+        if np.dtype(from_dtype).kind == "i":  # wrap to `bits` as the machine would
+            value = (int(value) + (1 << (bits - 1))) % (1 << bits) - (1 << (bits - 1))
+        return np.array(value, from_dtype).view(to_dtype)[()]
+
+    def fma_(a, b, c):
+        exact = Fraction(float(a)) * Fraction(float(b)) + Fraction(float(c))
+        if not all(np.isfinite([a, b, c])):
+            return type(a)(a * b + c)
+        return type(a)(float(exact))
+
+    def horner_(coefficients, x):
+        acc = coefficients[-1]
+        for c in reversed(coefficients[:-1]):
+            acc = fma_(acc, x, c)
+        return acc
+
+    names = {
+        "as_int64": lambda x: view(x, np.float64, np.int64, 64),
+        "as_float64": lambda i: view(i, np.int64, np.float64, 64),
+        "as_int32": lambda x: view(x, np.float32, np.int32, 32),
+        "as_float32": lambda i: view(i, np.int32, np.float32, 32),
+        "fma": fma_, "rint": np.rint, "floor": np.floor, "trunc": np.trunc,
+        "fabs": np.fabs, "copysign": np.copysign, "sqrt": np.sqrt,
+        # Estrin's scheme differs from Horner's only in rounding, within the
+        # functions' error bounds; Horner's order is enough for debugging.
+        "horner": horner_, "estrin": horner_,
+    }
+    globals().update(names)
+
+
+from numba.core import config as _numba_config  # noqa: E402
+
+if _numba_config.DISABLE_JIT:
+    _python_fallbacks()

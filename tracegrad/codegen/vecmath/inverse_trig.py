@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from tracegrad.codegen.vecmath.dd import fast_two_sum, two_sum
-from tracegrad.codegen.vecmath.intrinsics import as_int64, copysign, fabs, fma, sqrt
+from tracegrad.codegen.vecmath.intrinsics import as_int64, copysign, estrin, fabs, fma, sqrt
 from tracegrad.codegen.vecmath.jit import vecfn
 
 PIO2_HI = 1.5707963267948966
@@ -90,21 +90,6 @@ TINY_F64 = 7.450580596923828e-09  # 2^-27
 
 
 @vecfn
-def _atan_poly(z):
-    c = ATAN_F64
-    q = fma(c[10], z, c[9])
-    q = fma(q, z, c[8])
-    q = fma(q, z, c[7])
-    q = fma(q, z, c[6])
-    q = fma(q, z, c[5])
-    q = fma(q, z, c[4])
-    q = fma(q, z, c[3])
-    q = fma(q, z, c[2])
-    q = fma(q, z, c[1])
-    return fma(q, z, c[0])
-
-
-@vecfn
 def atan_parts(a, a_lo):
     """``atan(a + a_lo)`` as ``(hi, lo)`` for ``a >= 0`` (a_lo a small correction).
 
@@ -124,7 +109,7 @@ def atan_parts(a, a_lo):
     t = num / den
     z = t * t
     # atan(a + a_lo) = atan(a) + a_lo/(1 + a^2), to first order
-    tail = fma(t * z, _atan_poly(z), off_lo + a_lo / fma(a, a, 1.0))
+    tail = fma(t * z, estrin(ATAN_F64, z), off_lo + a_lo / fma(a, a, 1.0))
     s, e = fast_two_sum(off_hi, t)  # |off_hi| > |t| unless off_hi == 0
     return s, e + tail
 
@@ -192,19 +177,7 @@ def asin_parts(x):
     w_lo = w_lo if w > 0.0 else 0.0  # a == 1: 0/0
     t = w if big else a
     z = zb if big else a * a
-    c = ASIN_F64
-    q = fma(c[12], z, c[11])
-    q = fma(q, z, c[10])
-    q = fma(q, z, c[9])
-    q = fma(q, z, c[8])
-    q = fma(q, z, c[7])
-    q = fma(q, z, c[6])
-    q = fma(q, z, c[5])
-    q = fma(q, z, c[4])
-    q = fma(q, z, c[3])
-    q = fma(q, z, c[2])
-    q = fma(q, z, c[1])
-    q = fma(q, z, c[0])
+    q = estrin(ASIN_F64, z)
     return big, t, w_lo, t * z * q
 
 
@@ -253,8 +226,7 @@ def _atan_f32_wide(a):
         ATAN_ONE_HI if r2 else (ATAN_HALF_HI if r1 else 0.0)))
     t = num / den
     z = t * t
-    c = ATAN_F32
-    q = fma(fma(fma(fma(c[4], z, c[3]), z, c[2]), z, c[1]), z, c[0])
+    q = estrin(ATAN_F32, z)
     return off + fma(t * z, q, t)
 
 
@@ -293,8 +265,7 @@ def _asin_f32_parts(xd):
     zb = (1.0 - a) * 0.5
     t = sqrt(zb) if big else a
     z = zb if big else a * a
-    c = ASIN_F32
-    q = fma(fma(fma(fma(fma(c[5], z, c[4]), z, c[3]), z, c[2]), z, c[1]), z, c[0])
+    q = estrin(ASIN_F32, z)
     return big, fma(t * z, q, t)  # asin(t)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from tracegrad.codegen.vecmath.dd import fast_two_sum, two_prod, two_sum
-from tracegrad.codegen.vecmath.intrinsics import as_float64, as_int64, fabs, fma
+from tracegrad.codegen.vecmath.intrinsics import as_float64, as_int64, estrin, fabs, fma
 from tracegrad.codegen.vecmath.jit import vecfn
 
 # ln 2 with 11 trailing zero bits, so k*LN2_HI is exact for every exponent k
@@ -77,14 +77,7 @@ def log1p_reduced(f):
     """``log(1+f)`` as a double-double ``(hi, lo)`` for ``sqrt(1/2) <= 1+f <= sqrt(2)``."""
     s = f / (2.0 + f)
     z = s * s
-    c = LOG_F64
-    w = fma(c[6], z, c[5])
-    w = fma(w, z, c[4])
-    w = fma(w, z, c[3])
-    w = fma(w, z, c[2])
-    w = fma(w, z, c[1])
-    w = fma(w, z, c[0])
-    r = w * z
+    r = estrin(LOG_F64, z) * z
     ff, ff_lo = two_prod(f, f)
     hfsq = 0.5 * ff  # exact, as is 0.5 * ff_lo
     hi, lo = fast_two_sum(f, -hfsq)  # |f| >= f*f/2 here
@@ -172,8 +165,7 @@ def log_reduced_f32(x):
     f = as_float64(as_int64(x) - (k << 52)) - 1.0
     s = f / (2.0 + f)
     z = s * s
-    c = LOG_F32
-    r = fma(fma(c[2], z, c[1]), z, c[0]) * z
+    r = estrin(LOG_F32, z) * z
     return fma(np.float64(k), LN2_HI + LN2_LO, fma(s, r, s + s))
 
 

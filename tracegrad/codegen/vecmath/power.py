@@ -1,9 +1,10 @@
 """pow and sqrt, float64 and float32.
 
 pow(x, y) = exp(y * log|x|), where the error of log|x| is multiplied by y: for the
-result to stay within an ulp, log|x| is computed to about 2**-66 (absolute) as a
-double-double: ``log(1+f) = 2s + 2s^3/3 + s^5 R(s^2)`` with s = f/(2+f) carried as
-a double-double and the first two terms summed exactly (fit ``log_pow``). The
+result to stay within an ulp, log|x| is computed to about 2**-70 (absolute) as a
+double-double: ``log(1+f) = 2s + 2s^3/3 + 2s^5/5 + s^7 R(s^2)`` with s = f/(2+f)
+carried as a double-double and the first three terms summed exactly (fit
+``log_pow``). The
 product with y is split exactly (FMA), and exp takes its low part into the
 reduced argument (`exp.expm1_reduced_dd`). The special cases of C99's pow, which
 NumPy follows, are selects: ``pow(x, 0) = 1`` and ``pow(1, y) = 1`` even for NaN,
@@ -29,54 +30,55 @@ from tracegrad.codegen.vecmath.exp import (
     reduce_ln2,
     scale2,
 )
-from tracegrad.codegen.vecmath.intrinsics import as_int64, fabs, fma, rint, sqrt
+from tracegrad.codegen.vecmath.intrinsics import as_int64, estrin, fabs, fma, rint, sqrt
 from tracegrad.codegen.vecmath.jit import vecfn
-from tracegrad.codegen.vecmath.log import LN2_HI, LN2_LO, log_reduced_f32, split_exponent
+from tracegrad.codegen.vecmath.log import LN2_HI, LN2_LO, log1p_reduced, split_exponent
 
 TWO_THIRDS_HI = 0.6666666666666666
 TWO_THIRDS_LO = 3.700743415417188e-17
+TWO_FIFTHS_HI = 0.4
+TWO_FIFTHS_LO = -2.2204460492503132e-17
 
-# R(z) with log(1+f) = 2s + 2s^3/3 + s^5 R(s^2): relative error of the fit 4.6e-18
+# R(z) with log(1+f) = 2s + 2s^3/3 + 2s^5/5 + s^7 R(s^2): relative error of the fit
+# 5.9e-18 (of a term below 1.3e-6)
 LOG_POW = (
-    0.4,
-    0.2857142857142937,
-    0.22222222221655236,
-    0.1818181833551788,
-    0.15384594951120156,
-    0.13334805224565424,
-    0.11706224150566934,
-    0.11723287938523372,
+    0.2857142857142857,
+    0.22222222222222948,
+    0.18181818181300333,
+    0.15384615525010048,
+    0.13333314667271542,
+    0.11766050514890895,
+    0.10472890581163663,
+    0.10617182995377046,
 )
 
 
 @vecfn
 def log_dd(a):
-    """``log(a)`` as a double-double ``(hi, lo)``, absolute error ~2**-66, finite a > 0."""
+    """``log(a)`` as a double-double ``(hi, lo)``, absolute error ~2**-70, finite a > 0."""
     k, f = split_exponent(a)
     d_hi, d_lo = fast_two_sum(2.0, f)  # 2 + f, exactly
-    s = f / d_hi
-    s_lo = (fma(-s, d_hi, f) - s * d_lo) / d_hi  # s + s_lo = f/(2+f)
+    inv = 1.0 / d_hi
+    s = f * inv
+    s_lo = (fma(-s, d_hi, f) - s * d_lo) * inv  # s + s_lo = f/(2+f), from the remainder
     z = s * s
     z_lo = fma(s, s, -z) + 2.0 * s * s_lo
-    # 2s^3/3 in double-double: (s z) * 2/3
+    # 2s^3/3 and 2s^5/5 in double-double (s^3 = s z, s^5 = s^3 z, each exact to
+    # ~2**-105), and the rest s^7 R(z), below 1.3e-6, in plain float64
     p, p_lo = two_prod(s, z)
     p_lo = fma(s, z_lo, fma(s_lo, z, p_lo))
     c, c_lo = two_prod(p, TWO_THIRDS_HI)
     c_lo = fma(p, TWO_THIRDS_LO, fma(p_lo, TWO_THIRDS_HI, c_lo))
-    # s^5 R(z), small enough (< 6e-5) for plain float64
-    q = LOG_POW
-    r = fma(q[7], z, q[6])
-    r = fma(r, z, q[5])
-    r = fma(r, z, q[4])
-    r = fma(r, z, q[3])
-    r = fma(r, z, q[2])
-    r = fma(r, z, q[1])
-    r = fma(r, z, q[0])
-    tail = p * z * r
-    # k ln2 + 2s + 2s^3/3 + tail; k*LN2_HI is exact, 2s too
+    q, q_lo = two_prod(p, z)
+    q_lo = fma(p, z_lo, fma(p_lo, z, q_lo))
+    d, d_lo = two_prod(q, TWO_FIFTHS_HI)
+    d_lo = fma(q, TWO_FIFTHS_LO, fma(q_lo, TWO_FIFTHS_HI, d_lo))
+    tail = q * z * estrin(LOG_POW, z)
+    # k ln2 + 2s + 2s^3/3 + 2s^5/5 + tail; k*LN2_HI is exact, 2s too
     u, e1 = two_sum(k * LN2_HI, 2.0 * s)
     u, e2 = two_sum(u, c)
-    lo = (e1 + e2) + (fma(k, LN2_LO, 2.0 * s_lo) + (c_lo + tail))
+    u, e3 = two_sum(u, d)
+    lo = ((e1 + e2) + e3) + (fma(k, LN2_LO, 2.0 * s_lo) + ((c_lo + d_lo) + tail))
     return fast_two_sum(u, lo)
 
 
@@ -89,7 +91,7 @@ def _is_odd_integer(y):
 
 @vecfn
 def pow_f64(x, y):
-    """``x ** y`` for float64 (C99 pow, as ``np.power``), within 1 ulp.
+    """``x ** y`` for float64 (C99 pow, as ``np.power``), within 1 ulp (0.56 measured).
 
     >>> pow_f64(-8.0, 1.0 / 3.0)  # doctest: +SKIP
     nan
@@ -126,12 +128,16 @@ def pow_f64(x, y):
 
 @vecfn
 def pow_f32(x, y):
-    """``x ** y`` for float32: exp(y log|x|) in float64 (error ~2**-46), rounded once."""
+    """``x ** y`` for float32: exp(y log|x|) in float64, rounded once."""
     xd = np.float64(x)
     yd = np.float64(y)
     ax = fabs(xd)
     finite_x = (ax > 0.0) & (ax < np.inf)
-    p = yd * log_reduced_f32(ax if finite_x else 1.0)
+    # log|x| to float64 accuracy: y log|x| reaches 150, and exp turns an absolute
+    # error there into a relative one
+    k, f = split_exponent(ax if finite_x else 1.0)
+    hi, lo = log1p_reduced(f)
+    p = yd * fma(k, LN2_HI, hi + fma(k, LN2_LO, lo))
     pc = _clamp(p, -160.0, 160.0)  # float32 overflows/underflows well inside
     n, r = reduce_ln2(pc)
     res = (1.0 + fma(r * r, exp_tail_f32(r), r)) * pow2(n)

@@ -29,6 +29,13 @@ from tracegrad.codegen.vecmath.jit import vecfn
 
 PIO2_HI = 1.5707963267948966  # pi/2 as a double-double
 PIO2_LO = 6.123233995736766e-17
+# pi/2 in three 53-bit pieces, and 2/pi, for the Cody-Waite reduction
+PIO2_1 = 1.5707963267948966
+PIO2_2 = 6.123233995736766e-17
+PIO2_3 = -1.4973849048591698e-33
+TWO_OVER_PI = 0.6366197723675814
+# Cody-Waite is exact up to here (n*pi/2 carried to 2**-160, |r| >= 2**-61 for doubles)
+FAST_LIMIT = 2.0**30
 
 # x beyond 2**452 are scaled by 2**-600 before the products, and the table rows
 # scaled by 2**600, so that no piece of the table underflows.
@@ -120,17 +127,44 @@ def reduce_pio2(x):
 def reduce_pio2_f32(x):
     """``(k, r)`` as `reduce_pio2` for a float32 x (given as float64), r in float64.
 
-    float32's worst case cancels fewer bits (|r| >= 2**-30 or so), so the sum of
-    the pieces needs less care: the low terms are added in plain float64.
+    A float32 x is ``M * 2**u`` with M below 2**24, not 2**53: the row 29
+    exponents further on starts the bits of 2/pi where they begin to matter for
+    it, so two pieces (106 bits) reach deep enough (x*T1 is below 2**-27 and its
+    rounding below 2**-80), and only two table loads are needed.
     """
-    e = (as_int64(x) >> 52) & 0x7FF
-    xa = fabs(x)  # below 2**128: no scaling
+    e = ((as_int64(x) >> 52) & 0x7FF) + 29
+    xa = fabs(x)
     h0, l0 = two_prod(xa, T0[e])
-    h1, l1 = two_prod(xa, T1[e])
-    h2 = xa * T2[e]
+    h1 = xa * T1[e]
     a = h0 - 4.0 * floor(h0 * 0.25)
     s, e0 = two_sum(a, l0)
-    s, e1 = two_sum(s, h1)
     k = rint(s)
-    f = (s - k) + ((e0 + e1) + (l1 + h2))
+    f = (s - k) + (e0 + h1)
     return k - 4.0 * floor(k * 0.25), f * PIO2_HI
+
+
+@vecfn
+def reduce_pio2_fast(x):
+    """``(k, r_hi, r_lo)`` as `reduce_pio2`, for ``|x| <= FAST_LIMIT`` only.
+
+    Cody and Waite: ``n = rint(|x| 2/pi)``, ``r = |x| - n*(P1 + P2 + P3)`` with
+    pi/2 in three 53-bit pieces; the first product cancels exactly (FMA), the
+    second is split exactly, so r is a double-double accurate to ~2**-130. Four
+    times cheaper than the table-driven reduction: the "fast" trig functions.
+    """
+    xa = fabs(x)
+    n = rint(xa * TWO_OVER_PI)
+    r1 = fma(-n, PIO2_1, xa)  # exact
+    p2, p2_lo = two_prod(n, PIO2_2)
+    s, e = two_sum(r1, -p2)
+    r, r_lo = fast_two_sum(s, e - fma(n, PIO2_3, p2_lo))
+    return n - 4.0 * floor(n * 0.25), r, r_lo
+
+
+@vecfn
+def reduce_pio2_fast_f32(x):
+    """``(k, r)`` as `reduce_pio2_f32`, for ``|x| <= FAST_LIMIT`` only (r in float64)."""
+    xa = fabs(x)
+    n = rint(xa * TWO_OVER_PI)
+    r = fma(-n, PIO2_2, fma(-n, PIO2_1, xa))  # the first step is exact
+    return n - 4.0 * floor(n * 0.25), r

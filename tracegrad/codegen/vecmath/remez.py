@@ -2,12 +2,13 @@
 
 A developer tool, not imported by the vector math at run time (it needs mpmath).
 Every coefficient table in this package is printed by `python -m
-tracegrad.codegen.vecmath.remez NAME` from the fits in `FITS`, so each one can be
-checked and regenerated. The method: find the coefficients `c` that minimise the
-largest weighted error ``max |w(x) * (f(x) - sum(c[k] * basis[k](x)))|`` over an
-interval by levelling the error at ``len(basis) + 1`` alternating extrema
-(the Remez exchange), then round them to the target precision and report the
-error of the rounded polynomial.
+tracegrad.codegen.vecmath.remez NAME` from the fits in `FITS`, and ``--check``
+compares all of them with the tables in the code (about 20 s).
+
+The method: find the coefficients `c` that minimise the largest weighted error
+``max |w(x) * (f(x) - sum(c[k] * basis[k](x)))|`` over an interval by levelling
+the error at ``len(basis) + 1`` alternating extrema (the Remez exchange), then
+round them to the target precision and report the error of the rounded polynomial.
 
 >>> fit = remez(mpmath.exp, powers(0, 4), (-0.5, 0.5), relative=True)  # doctest: +SKIP
 >>> fit.error < 1e-6  # doctest: +SKIP
@@ -216,10 +217,11 @@ def _log_weight(z):
     return s / (2 * mpmath.atanh(s))
 
 
-def _log_tail5(z):
-    # (2 atanh(s) - 2s - 2s^3/3) / s^5 with z = s^2: pow's more precise log
+def _log_tail7(z):
+    # (2 atanh(s) - 2s - 2s^3/3 - 2s^5/5) / s^7 with z = s^2: pow's more precise log
     s = mpmath.sqrt(z)
-    return mpf(2) / 5 if z == 0 else (2 * mpmath.atanh(s) - 2 * s - 2 * s**3 / 3) / s**5
+    head = 2 * s + 2 * s**3 / 3 + 2 * s**5 / 5
+    return mpf(2) / 7 if z == 0 else (2 * mpmath.atanh(s) - head) / s**7
 
 
 def _erf_over_x(z):
@@ -233,8 +235,10 @@ def _erf_over_x_m1(z):
     return _erf_over_x(z) - 1
 
 
-ERFC_CENTER = mpf("3.5")  # log(erfc(x)) is fitted in s = x - 3.5 on [1, 6] (f64)
-ERFC_CENTER_F32 = mpf("3.75")  # and in s = x - 3.75 on [1.5, 6] (f32)
+# log(erfc(x)) is fitted in s = x - 1 on [1, 6] (f64) and s = x - 1.5 on [1.5, 6]
+# (f32): Horner is then well conditioned near the left end, where erfc is largest
+ERFC_CENTER = mpf(1)
+ERFC_CENTER_F32 = mpf("1.5")
 
 
 def _log_erfc(center):
@@ -295,16 +299,16 @@ FITS: dict[str, tuple] = {
                 lambda z: z**2 / mpmath.cos(mpmath.sqrt(z))),
     # log(1+f) = 2s + s R(s^2), s = f/(2+f), sqrt(1/2) <= 1+f < sqrt(2): R = z*P(z)
     "log_f64": (_log_tail, powers(1, 7), (TINY, LOG_Z_MAX), _log_weight),
-    "log_f32": (_log_tail, powers(1, 4), (TINY, LOG_Z_MAX), _log_weight),
-    # log(1+f) = 2s + 2s^3/3 + s^5 R(s^2) for pow, relative to R
-    "log_pow": (_log_tail5, powers(0, 7), (TINY, LOG_Z_MAX), None),
+    "log_f32": (_log_tail, powers(1, 3), (TINY, LOG_Z_MAX), _log_weight),
+    # log(1+f) = 2s + 2s^3/3 + 2s^5/5 + s^7 R(s^2) for pow, relative to R
+    "log_pow": (_log_tail7, powers(0, 7), (TINY, LOG_Z_MAX), None),
     # erf(x) = x + x R(x^2) on |x| <= 1 (f64), erf(x) = x P(x^2) on |x| <= 1.5 (f32)
     "erf_f64": (_erf_over_x_m1, powers(0, 12), (0, 1), lambda z: 1 / _erf_over_x(z)),
     "erf_f32": (_erf_over_x, powers(0, 8), (0, mpf("2.25")), None),
     # erf(x) = 1 - exp(Q(x - center)) beyond, Q ~ log(erfc), error measured in erf
-    "erfc_f64": (_log_erfc(ERFC_CENTER), powers(0, 17), (-2.5, 2.5),
+    "erfc_f64": (_log_erfc(ERFC_CENTER), powers(0, 17), (0, 5),
                  _erfc_weight(ERFC_CENTER)),
-    "erfc_f32": (_log_erfc(ERFC_CENTER_F32), powers(0, 7), (-2.25, 2.25),
+    "erfc_f32": (_log_erfc(ERFC_CENTER_F32), powers(0, 7), (0, 4.5),
                  _erfc_weight(ERFC_CENTER_F32)),
     # sinh(x) = x + x^3 q(x^2) on |x| <= 1, relative to sinh(x)
     "sinh_f64": (_sinh_tail, powers(0, 6), (TINY, 1),
@@ -320,14 +324,51 @@ FITS: dict[str, tuple] = {
 }
 
 
+# fit name -> (module, constant) of the table in the code
+TABLES = {
+    "exp_f64": ("exp", "EXP_F64"), "exp_f32": ("exp", "EXP_F32"),
+    "sin_f64": ("trig", "SIN_F64"), "sin_f32": ("trig", "SIN_F32"),
+    "cos_f64": ("trig", "COS_F64"), "cos_f32": ("trig", "COS_F32"),
+    "log_f64": ("log", "LOG_F64"), "log_f32": ("log", "LOG_F32"), "log_pow": ("power", "LOG_POW"),
+    "sinh_f64": ("hyperbolic", "SINH_F64"), "sinh_f32": ("hyperbolic", "SINH_F32"),
+    "erf_f64": ("erf", "ERF_F64"), "erf_f32": ("erf", "ERF_F32"),
+    "erfc_f64": ("erf", "ERFC_F64"), "erfc_f32": ("erf", "ERFC_F32"),
+    "atan_f64": ("inverse_trig", "ATAN_F64"), "atan_f32": ("inverse_trig", "ATAN_F32"),
+    "asin_f64": ("inverse_trig", "ASIN_F64"), "asin_f32": ("inverse_trig", "ASIN_F32"),
+}
+
+
+def fit(name: str) -> Fit:
+    """The fit `name` of `FITS` (relative error where it names no weight)."""
+    f, basis, interval, weight = FITS[name]
+    return remez(f, basis, interval, weight, relative=weight is None)
+
+
+def check() -> bool:
+    """Whether every table in the code is what its fit gives (to 1e-9 relative)."""
+    import importlib
+
+    ok = True
+    for name, (module, constant) in TABLES.items():
+        table = getattr(importlib.import_module(f"tracegrad.codegen.vecmath.{module}"), constant)
+        got = fit(name).rounded()
+        same = len(got) == len(table) and all(
+            abs(a - b) <= 1e-9 * abs(b) for a, b in zip(got, table))
+        print(f"{name:10} {module}.{constant}: {'ok' if same else 'DIFFERS'}")
+        ok &= same
+    return ok
+
+
 def main(argv: Sequence[str]) -> None:
-    """Print the fitted, rounded coefficient tables named on the command line."""
+    """Print the fitted, rounded coefficient tables named on the command line, or
+    with ``--check`` compare every table in the code with its fit."""
+    if list(argv) == ["--check"]:
+        sys.exit(0 if check() else 1)
     for name in argv or FITS:
-        f, basis, interval, weight = FITS[name]
-        fit = remez(f, basis, interval, weight, relative=weight is None)
-        print(f"# {name}: max weighted error {fit.error:.3e}")
+        result = fit(name)
+        print(f"# {name}: max weighted error {result.error:.3e}")
         print(f"{name.upper()} = (")
-        for c in fit.rounded():
+        for c in result.rounded():
             print(f"    {c!r},")
         print(")")
 

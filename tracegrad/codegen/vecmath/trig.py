@@ -21,9 +21,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracegrad.codegen.vecmath.intrinsics import copysign, fabs, fma
+from tracegrad.codegen.vecmath.intrinsics import copysign, estrin, fabs, fma, horner
 from tracegrad.codegen.vecmath.jit import vecfn
-from tracegrad.codegen.vecmath.reduce_pi import reduce_pio2, reduce_pio2_f32
+from tracegrad.codegen.vecmath.reduce_pi import (
+    FAST_LIMIT,
+    reduce_pio2,
+    reduce_pio2_f32,
+    reduce_pio2_fast,
+    reduce_pio2_fast_f32,
+)
 
 # sin(r) = r + r^3 p(r^2) on |r| <= pi/4: relative error of the fit 3.6e-18
 SIN_F64 = (
@@ -63,12 +69,7 @@ TINY_F64 = 7.450580596923828e-09  # 2^-27: below, sin x and tan x round to x
 def sin_pair(r, r_lo):
     """``sin(r + r_lo)`` as ``(hi, lo)``, for ``|r| <= pi/4``, ``|r_lo| <= ulp(r)``."""
     z = r * r
-    c = SIN_F64
-    p = fma(c[5], z, c[4])
-    p = fma(p, z, c[3])
-    p = fma(p, z, c[2])
-    p = fma(p, z, c[1])
-    p = fma(p, z, c[0])
+    p = horner(SIN_F64, z)
     # r + r^3 p + r_lo cos(r), the last to first order in z
     return r, fma(r * z, p, fma(-0.5 * z, r_lo, r_lo))
 
@@ -78,12 +79,7 @@ def cos_pair(r, r_lo):
     """``cos(r + r_lo)`` as ``(hi, lo)``, for ``|r| <= pi/4``, ``|r_lo| <= ulp(r)``."""
     z = r * r
     z_lo = fma(r, r, -z)
-    c = COS_F64
-    q = fma(c[5], z, c[4])
-    q = fma(q, z, c[3])
-    q = fma(q, z, c[2])
-    q = fma(q, z, c[1])
-    q = fma(q, z, c[0])
+    q = horner(COS_F64, z)
     hz = 0.5 * z
     w = 1.0 - hz
     # what rounding 1 - z/2 lost (exact), the z^2 tail, and -(z_lo/2 + r r_lo)
@@ -101,14 +97,11 @@ def _finite_or_zero(x):
     return x if fabs(x) < np.inf else 0.0
 
 
-@vecfn
-def sin_f64(x):
-    """``sin(x)`` for float64, within 1 ulp for every finite x; NaN for inf and NaN.
+# --- float64: the results from a reduction (k, r, r_lo) -------------------------------
 
-    >>> sin_f64(-0.0)  # doctest: +SKIP
-    -0.0
-    """
-    k, r, r_lo = reduce_pio2(_finite_or_zero(x))
+
+@vecfn
+def _sin_from(x, k, r, r_lo):
     s_hi, s_lo = sin_pair(r, r_lo)
     c_hi, c_lo = cos_pair(r, r_lo)
     odd, upper = _quadrant_bits(k)
@@ -119,9 +112,7 @@ def sin_f64(x):
 
 
 @vecfn
-def cos_f64(x):
-    """``cos(x)`` for float64, within 1 ulp for every finite x; NaN for inf and NaN."""
-    k, r, r_lo = reduce_pio2(_finite_or_zero(x))
+def _cos_from(x, k, r, r_lo):
     s_hi, s_lo = sin_pair(r, r_lo)
     c_hi, c_lo = cos_pair(r, r_lo)
     odd, upper = _quadrant_bits(k)
@@ -132,9 +123,7 @@ def cos_f64(x):
 
 
 @vecfn
-def sincos_f64(x):
-    """``(sin(x), cos(x))`` for float64 with one reduction; as `sin_f64`, `cos_f64`."""
-    k, r, r_lo = reduce_pio2(_finite_or_zero(x))
+def _sincos_from(x, k, r, r_lo):
     s_hi, s_lo = sin_pair(r, r_lo)
     c_hi, c_lo = cos_pair(r, r_lo)
     s = s_hi + s_lo
@@ -152,10 +141,9 @@ def sincos_f64(x):
 
 
 @vecfn
-def tan_f64(x):
-    """``tan(x)`` for float64: sin/cos of the reduced argument, divided with one
-    Newton correction of the quotient (so about 0.6 ulp, not three roundings)."""
-    k, r, r_lo = reduce_pio2(_finite_or_zero(x))
+def _tan_from(x, k, r, r_lo):
+    # sin/cos of the reduced argument, divided with one correction of the quotient
+    # from its remainder (so about 0.6 ulp, not three roundings)
     s_hi, s_lo = sin_pair(r, r_lo)
     c_hi, c_lo = cos_pair(r, r_lo)
     odd = (k == 1.0) | (k == 3.0)
@@ -168,41 +156,123 @@ def tan_f64(x):
     d_lo = d_lo - (d - d_hi)  # renormalise the denominator
     inv = 1.0 / d
     q = n_hi * inv
-    rem = fma(-q, d, n_hi) + (n_lo - q * d_lo)  # numerator left over, exactly-ish
+    rem = fma(-q, d, n_hi) + (n_lo - q * d_lo)
     y = fma(rem, inv, q)
     y = (-y if odd else y) * copysign(1.0, x)
     y = x if fabs(x) < TINY_F64 else y
     return y if fabs(x) < np.inf else x - x
 
 
+@vecfn
+def sin_f64(x):
+    """``sin(x)`` for float64, within 1 ulp for every finite x; NaN for inf and NaN.
+
+    >>> sin_f64(-0.0)  # doctest: +SKIP
+    -0.0
+    """
+    k, r, r_lo = reduce_pio2(_finite_or_zero(x))
+    return _sin_from(x, k, r, r_lo)
+
+
+@vecfn
+def cos_f64(x):
+    """``cos(x)`` for float64, within 1 ulp for every finite x; NaN for inf and NaN."""
+    k, r, r_lo = reduce_pio2(_finite_or_zero(x))
+    return _cos_from(x, k, r, r_lo)
+
+
+@vecfn
+def sincos_f64(x):
+    """``(sin(x), cos(x))`` for float64 with one reduction; as `sin_f64`, `cos_f64`."""
+    k, r, r_lo = reduce_pio2(_finite_or_zero(x))
+    return _sincos_from(x, k, r, r_lo)
+
+
+@vecfn
+def tan_f64(x):
+    """``tan(x)`` for float64, within 1 ulp for every finite x; NaN for inf and NaN."""
+    k, r, r_lo = reduce_pio2(_finite_or_zero(x))
+    return _tan_from(x, k, r, r_lo)
+
+
+# --- the fast variants: exact for |x| <= FAST_LIMIT, NaN beyond ------------------------
+#
+# Every lane of a vector loop pays for the table-driven reduction, though it only
+# matters for |x| > 2**30. Code generation can run a kernel with these first, keep
+# `trig_fast_ok` of every argument in one flag (an AND-reduction, which vectorises),
+# and run the kernel again with the exact functions in the rare case the flag is
+# false. Beyond the limit the fast functions return NaN, so that a missing check
+# shows instead of giving wrong numbers.
+
+
+@vecfn
+def trig_fast_ok_f64(x):
+    """Whether the fast trig functions are exact for x: ``|x| <= 2**30``, inf or NaN."""
+    return not ((fabs(x) > FAST_LIMIT) & (fabs(x) < np.inf))
+
+
+@vecfn
+def _fast_arg(x):
+    # beyond the limit (and for inf, NaN) the reduction sees 0: results are selected
+    return x if fabs(x) <= FAST_LIMIT else 0.0
+
+
+@vecfn
+def _nan_beyond(x, y):
+    return y if not fabs(x) > FAST_LIMIT else (x - x) / (x - x)
+
+
+@vecfn
+def sin_fast_f64(x):
+    """``sin(x)`` as `sin_f64` for ``|x| <= 2**30`` (and inf, NaN); NaN beyond."""
+    k, r, r_lo = reduce_pio2_fast(_fast_arg(x))
+    return _nan_beyond(x, _sin_from(x, k, r, r_lo))
+
+
+@vecfn
+def cos_fast_f64(x):
+    """``cos(x)`` as `cos_f64` for ``|x| <= 2**30`` (and inf, NaN); NaN beyond."""
+    k, r, r_lo = reduce_pio2_fast(_fast_arg(x))
+    return _nan_beyond(x, _cos_from(x, k, r, r_lo))
+
+
+@vecfn
+def sincos_fast_f64(x):
+    """``(sin(x), cos(x))`` as `sincos_f64` for ``|x| <= 2**30``; NaN beyond."""
+    k, r, r_lo = reduce_pio2_fast(_fast_arg(x))
+    s, c = _sincos_from(x, k, r, r_lo)
+    return _nan_beyond(x, s), _nan_beyond(x, c)
+
+
+@vecfn
+def tan_fast_f64(x):
+    """``tan(x)`` as `tan_f64` for ``|x| <= 2**30`` (and inf, NaN); NaN beyond."""
+    k, r, r_lo = reduce_pio2_fast(_fast_arg(x))
+    return _nan_beyond(x, _tan_from(x, k, r, r_lo))
+
+
 # --- float32: in float64, rounded once -----------------------------------------------
 
 
 @vecfn
-def _sincos_f32_parts(xd):
+def _sincos_f32_parts(k, r):
     """``(k, s, c)``: the quadrant and sin, cos of the reduced argument (float64)."""
-    k, r = reduce_pio2_f32(xd)
     z = r * r
-    p = fma(fma(fma(SIN_F32[3], z, SIN_F32[2]), z, SIN_F32[1]), z, SIN_F32[0])
-    q = fma(fma(COS_F32[2], z, COS_F32[1]), z, COS_F32[0])
+    p = estrin(SIN_F32, z)
+    q = estrin(COS_F32, z)
     return k, fma(r * z, p, r), fma(z * z, q, fma(-0.5, z, 1.0))
 
 
 @vecfn
-def sin_f32(x):
-    """``sin(x)`` for float32."""
-    xd = np.float64(x)
-    k, s, c = _sincos_f32_parts(_finite_or_zero(xd))
+def _sin_f32_from(x, k, s, c):
     odd, upper = _quadrant_bits(k)
     y = c if odd else s
-    y = np.float32((-y if upper else y) * copysign(1.0, xd))
+    y = np.float32((-y if upper else y) * copysign(1.0, np.float64(x)))
     return y if fabs(x) < np.inf else x - x
 
 
 @vecfn
-def cos_f32(x):
-    """``cos(x)`` for float32."""
-    k, s, c = _sincos_f32_parts(_finite_or_zero(np.float64(x)))
+def _cos_f32_from(x, k, s, c):
     odd, upper = _quadrant_bits(k)
     y = s if odd else c
     y = np.float32(-y if odd ^ upper else y)
@@ -210,25 +280,89 @@ def cos_f32(x):
 
 
 @vecfn
+def _tan_f32_from(x, k, s, c):
+    odd = (k == 1.0) | (k == 3.0)
+    y = (-c / s) if odd else (s / c)
+    y = np.float32(y * copysign(1.0, np.float64(x)))
+    return y if fabs(x) < np.inf else x - x
+
+
+@vecfn
+def _reduced_f32(x):
+    k, r = reduce_pio2_f32(_finite_or_zero(np.float64(x)))
+    return _sincos_f32_parts(k, r)
+
+
+@vecfn
+def _reduced_fast_f32(x):
+    xd = np.float64(x)
+    k, r = reduce_pio2_fast_f32(xd if fabs(xd) <= FAST_LIMIT else 0.0)
+    return _sincos_f32_parts(k, r)
+
+
+@vecfn
+def sin_f32(x):
+    """``sin(x)`` for float32."""
+    k, s, c = _reduced_f32(x)
+    return _sin_f32_from(x, k, s, c)
+
+
+@vecfn
+def cos_f32(x):
+    """``cos(x)`` for float32."""
+    k, s, c = _reduced_f32(x)
+    return _cos_f32_from(x, k, s, c)
+
+
+@vecfn
 def sincos_f32(x):
     """``(sin(x), cos(x))`` for float32 with one reduction."""
-    xd = np.float64(x)
-    k, s, c = _sincos_f32_parts(_finite_or_zero(xd))
-    odd, upper = _quadrant_bits(k)
-    ys = c if odd else s
-    yc = s if odd else c
-    ys = np.float32((-ys if upper else ys) * copysign(1.0, xd))
-    yc = np.float32(-yc if odd ^ upper else yc)
-    finite = fabs(x) < np.inf
-    return (ys if finite else x - x), (yc if finite else x - x)
+    k, s, c = _reduced_f32(x)
+    return _sin_f32_from(x, k, s, c), _cos_f32_from(x, k, s, c)
 
 
 @vecfn
 def tan_f32(x):
     """``tan(x)`` for float32 (one float64 division, rounded once)."""
-    xd = np.float64(x)
-    k, s, c = _sincos_f32_parts(_finite_or_zero(xd))
-    odd = (k == 1.0) | (k == 3.0)
-    y = (-c / s) if odd else (s / c)
-    y = np.float32(y * copysign(1.0, xd))
-    return y if fabs(x) < np.inf else x - x
+    k, s, c = _reduced_f32(x)
+    return _tan_f32_from(x, k, s, c)
+
+
+@vecfn
+def trig_fast_ok_f32(x):
+    """Whether the fast float32 trig functions are exact for x: ``|x| <= 2**30``, inf, NaN."""
+    return not ((np.float64(fabs(x)) > FAST_LIMIT) & (fabs(x) < np.inf))
+
+
+@vecfn
+def _nan_beyond_f32(x, y):
+    return y if not np.float64(fabs(x)) > FAST_LIMIT else (x - x) / (x - x)
+
+
+@vecfn
+def sin_fast_f32(x):
+    """``sin(x)`` as `sin_f32` for ``|x| <= 2**30``; NaN beyond."""
+    k, s, c = _reduced_fast_f32(x)
+    return _nan_beyond_f32(x, _sin_f32_from(x, k, s, c))
+
+
+@vecfn
+def cos_fast_f32(x):
+    """``cos(x)`` as `cos_f32` for ``|x| <= 2**30``; NaN beyond."""
+    k, s, c = _reduced_fast_f32(x)
+    return _nan_beyond_f32(x, _cos_f32_from(x, k, s, c))
+
+
+@vecfn
+def sincos_fast_f32(x):
+    """``(sin(x), cos(x))`` as `sincos_f32` for ``|x| <= 2**30``; NaN beyond."""
+    k, s, c = _reduced_fast_f32(x)
+    return (_nan_beyond_f32(x, _sin_f32_from(x, k, s, c)),
+            _nan_beyond_f32(x, _cos_f32_from(x, k, s, c)))
+
+
+@vecfn
+def tan_fast_f32(x):
+    """``tan(x)`` as `tan_f32` for ``|x| <= 2**30``; NaN beyond."""
+    k, s, c = _reduced_fast_f32(x)
+    return _nan_beyond_f32(x, _tan_f32_from(x, k, s, c))
