@@ -7,6 +7,12 @@ Each function is compiled on its own, as an ordinary ``@njit`` function with
 - ``error_model="numpy"``: a float division by zero gives inf/nan as in NumPy, with
   no Python-style zero check, whose branch to raise would block vectorisation;
 
+- ``cache=True``: compiling the library costs about a second per process
+  otherwise; Numba's cache keeps each function's bitcode next to its machine code
+  for inlining into callers, so a cached function still vectorises (the tests of
+  `test_vectorised.py` pass on a cached second run). Numba invalidates it when the
+  function's own file changes, not when `intrinsics.py` does;
+
 and its LLVM definition is marked ``alwaysinline``, so that LLVM inlines it into the
 loop of generated code, where the loop vectoriser sees plain arithmetic. (LLVM's
 own inliner leaves the larger functions, sin with its exact reduction, as calls,
@@ -44,7 +50,7 @@ def _mark_always_inline(cres) -> None:
 def vecfn(fn):
     """``@njit`` for a vector-math function: IEEE semantics, NumPy's error model,
     always inlined by LLVM (see the module docstring)."""
-    dispatcher = njit(error_model="numpy", fastmath=False, nogil=True)(fn)
+    dispatcher = njit(error_model="numpy", fastmath=False, nogil=True, cache=True)(fn)
     add_overload = getattr(dispatcher, "add_overload", None)
     if add_overload is None:  # NUMBA_DISABLE_JIT=1: njit gave the Python function back
         return dispatcher
