@@ -6,7 +6,6 @@ Each function is compiled on its own, as an ordinary ``@njit`` function with
   error terms of sums and products, no reassociation);
 - ``error_model="numpy"``: a float division by zero gives inf/nan as in NumPy, with
   no Python-style zero check, whose branch to raise would block vectorisation;
-
 - ``cache=True``: compiling the library costs about a second per process
   otherwise; Numba's cache keeps each function's bitcode next to its machine code
   for inlining into callers, so a cached function still vectorises (the tests of
