@@ -215,7 +215,33 @@ def results_markdown(machine: Machine, case_results: Sequence[CaseResult],
             if w in charts:
                 lines += [f"![{w} chart]({charts[w]})", ""]
         lines += [f"### {cr.case.label}", "", table(cr, m.bandwidth)]
+    lines += vecmath_section()
     return "\n".join(lines) + "\n"
+
+
+VECMATH_DOC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                           "docs", "vecmath.md")
+
+
+def vecmath_section(doc: str = VECMATH_DOC) -> list[str]:
+    """The per-function throughput table of the vector math, as measured by
+    ``benchmarks/vecmath_throughput.py`` and kept in docs/vecmath.md (it takes
+    minutes to measure, so the harness copies it rather than re-measuring)."""
+    try:
+        with open(doc, encoding="utf-8") as f:
+            text = f.read().splitlines()
+    except OSError:
+        return []
+    start = next((i for i, line in enumerate(text)
+                  if line.startswith("| function | dtype | vecmath (ms)")), None)
+    if start is None:
+        return []
+    end = next((i for i in range(start, len(text)) if not text[i].startswith("|")), len(text))
+    return ["", "## Vector math throughput (from docs/vecmath.md)", "",
+            "Each function over 1e7 elements on one thread: tracegrad's vector math in a "
+            "Numba loop, NumPy's ufunc, and a Numba loop calling libm "
+            "(`python benchmarks/vecmath_throughput.py`; method and accuracy in "
+            "[docs/vecmath.md](../docs/vecmath.md)).", "", *text[start:end]]
 
 
 README_START = "<!-- benchmarks:start -->"
