@@ -120,6 +120,17 @@ def test_broadcast_of_broadcast_becomes_one_broadcast():
     assert_same_results(g, opt, [v])
 
 
+def test_broadcast_of_a_keepdims_reshape_becomes_one_broadcast():
+    # x - max(x, axis=1, keepdims=True): the reduction feeds the broadcast directly,
+    # so the code generator sees the row-wise reduce-then-map pattern.
+    g = tg.make_ir(lambda x: x - np.max(x, axis=1, keepdims=True))(X)
+    opt = optimize(g, checks=True)
+    assert ops(opt) == {"reduce_max": 1, "broadcast_in_dim": 1, "sub": 1}
+    bcast = next(n for n in opt.nodes if n.op.name == "broadcast_in_dim")
+    assert bcast.params["dims"] == (0,)
+    assert_same_results(g, opt, [X])
+
+
 def test_chained_simplifications_reduce_to_the_input():
     g = tg.make_ir(lambda x: ew.neg(ew.neg(x * 1.0 + 0.0)) / 1.0)(X32)
     opt = optimize(g, checks=True)

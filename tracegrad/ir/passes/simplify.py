@@ -116,6 +116,16 @@ def _transpose(node, producer, x, **params):
 def _broadcast_in_dim(node, producer, x, *, shape, dims):
     if x.shape == tuple(shape) and tuple(dims) == tuple(range(len(shape))):
         return (x,)
+    reshaped = _made_by(x, "reshape", producer)
+    if reshaped is not None:
+        # A reshape that only inserted size-1 axes (keepdims=True after a reduction)
+        # and then a broadcast: one broadcast of the reshape's input, so the code
+        # generator sees the row-wise reduce-then-map pattern it fuses.
+        r = reshaped.inputs[0]
+        kept = [i for i, d in enumerate(x.shape) if d != 1]
+        if 1 not in r.shape and tuple(x.shape[i] for i in kept) == tuple(r.shape):
+            return make_node(node, "broadcast_in_dim", (r,), shape=shape,
+                             dims=tuple(dims[i] for i in kept))
     inner = _made_by(x, "broadcast_in_dim", producer)
     if inner is None:
         return None
