@@ -131,6 +131,17 @@ def test_broadcast_of_a_keepdims_reshape_becomes_one_broadcast():
     assert_same_results(g, opt, [X])
 
 
+def test_keepdims_arithmetic_runs_on_the_reduced_shape():
+    def logsumexp(x):
+        m = np.max(x, axis=1, keepdims=True)
+        return np.sum(m + np.log(np.sum(np.exp(x - m), axis=1, keepdims=True)))
+
+    g = tg.make_ir(logsumexp)(X)
+    opt = optimize(g, checks=True)
+    assert not any(1 in v.shape for n in opt.nodes for v in n.outputs), str(opt)
+    assert_same_results(g, opt, [X])
+
+
 def test_chained_simplifications_reduce_to_the_input():
     g = tg.make_ir(lambda x: ew.neg(ew.neg(x * 1.0 + 0.0)) / 1.0)(X32)
     opt = optimize(g, checks=True)

@@ -11,6 +11,7 @@ from tracegrad.ir.passes.constant_folding import constant_folding
 from tracegrad.ir.passes.cse import common_subexpression_elimination
 from tracegrad.ir.passes.dce import dead_code_elimination
 from tracegrad.ir.passes.simplify import simplify
+from tracegrad.ir.passes.unit_axes import sink_unit_reshapes
 from tracegrad.ir.verify import IRVerificationError, verify
 
 __all__ = [
@@ -20,11 +21,14 @@ __all__ = [
     "dead_code_elimination",
     "optimize",
     "simplify",
+    "sink_unit_reshapes",
 ]
 
-# In this order: simplification exposes literals to folding, folding makes equal
+# In this order: simplification exposes literals to folding (and sinking unit-axis
+# reshapes moves keepdims arithmetic to the reduced shape), folding makes equal
 # literals that CSE merges, and all three leave dead nodes for DCE.
-PIPELINE = (simplify, constant_folding, common_subexpression_elimination, dead_code_elimination)
+PIPELINE = (simplify, sink_unit_reshapes, constant_folding, common_subexpression_elimination,
+            dead_code_elimination)
 
 # Each round only shrinks the graph, so a fixed point comes quickly; the cap is a
 # guard against a pair of rules that would undo each other.

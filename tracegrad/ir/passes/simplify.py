@@ -140,7 +140,26 @@ def _select(node, producer, pred, a, b):
 
 
 def _reduce_sum(node, producer, x, *, axes):
-    return (x,) if tuple(axes) == () else None  # over no axes
+    if tuple(axes) == ():  # over no axes
+        return (x,)
+    return _reduce_through_unit_reshape(node, producer, x, axes)
+
+
+def _reduce_through_unit_reshape(node, producer, x, axes):
+    """A reduction of a reshape that only inserted size-1 axes: the same reduction
+    of the reshape's input, when that gives the node's shape."""
+    reshaped = _made_by(x, "reshape", producer)
+    if reshaped is None:
+        return None
+    r = reshaped.inputs[0]
+    kept = [i for i, d in enumerate(x.shape) if d != 1]
+    if 1 in r.shape or tuple(x.shape[i] for i in kept) != tuple(r.shape):
+        return None
+    new_axes = tuple(j for j, i in enumerate(kept) if i in axes)
+    shape = tuple(d for j, d in enumerate(r.shape) if j not in new_axes)
+    if shape != node.outputs[0].shape or not new_axes:
+        return None
+    return make_node(node, node.op.name, (r,), axes=new_axes)
 
 
 RULES: dict[str, Callable[..., tuple[Atom, ...] | Node | None]] = {
@@ -152,6 +171,10 @@ RULES: dict[str, Callable[..., tuple[Atom, ...] | Node | None]] = {
     "broadcast_in_dim": _broadcast_in_dim,
     "select": _select,
     "reduce_sum": _reduce_sum,
+    "reduce_max": lambda node, producer, x, *, axes: _reduce_through_unit_reshape(
+        node, producer, x, axes),
+    "reduce_min": lambda node, producer, x, *, axes: _reduce_through_unit_reshape(
+        node, producer, x, axes),
 }
 
 
