@@ -16,6 +16,8 @@ from tracegrad.ops.elementwise import *  # noqa: E402,F401,F403
 from tracegrad.ops.layout import *  # noqa: E402,F401,F403
 from tracegrad.ops.linalg import *  # noqa: E402,F401,F403
 from tracegrad.ops.reduce import *  # noqa: E402,F401,F403
+from tracegrad.tracer.numpy_api.contractions import dot, einsum, matmul  # noqa: E402,F401
+from tracegrad.tracer.numpy_api.elementwise import where  # noqa: E402,F401
 from tracegrad.tracer.pytree import (  # noqa: E402,F401
     register_pytree_node,
     tree_flatten,
