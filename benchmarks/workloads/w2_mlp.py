@@ -9,13 +9,14 @@ stay in the peer.
 
 from __future__ import annotations
 
-from functools import partial
+import sys
 
 import numpy as np
 
 from benchmarks.harness import Case, Peer
 from benchmarks.peers import optional
-from benchmarks.peers.tracegrad_peers import dynamic_peer, flat, static_peers
+from benchmarks.peers.standard import standard_peers
+from benchmarks.peers.tracegrad_peers import flat
 
 NAME = "W2"
 TITLE = "W2 MLP training step: relu(x @ w1) @ w2, squared error, SGD (float32)"
@@ -180,15 +181,7 @@ def build_tracegrad_dynamic(tg, inputs, lr):
 
 
 def peers(lr: float) -> list[Peer]:
-    return [
-        Peer("NumPy (hand-derived)", partial(build_numpy, lr=lr), memory="tracemalloc"),
-        Peer("Numba (hand kernel)", partial(build_numba, lr=lr)),
-        Peer("PyTorch eager", partial(build_torch, lr=lr)),
-        Peer("torch.compile", partial(build_torch_compile, lr=lr)),
-        Peer("JAX jit", partial(build_jax, lr=lr)),
-        *static_peers(partial(build_tracegrad, lr=lr)),
-        dynamic_peer(partial(build_tracegrad_dynamic, lr=lr), needs=("tensor", "optim")),
-    ]
+    return standard_peers(sys.modules[__name__], dynamic_needs=("tensor", "optim"), lr=lr)
 
 
 def learning_rate(n: int) -> float:

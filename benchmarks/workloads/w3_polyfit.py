@@ -10,11 +10,14 @@ its last step is reported as the final loss.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from benchmarks.harness import Case, Peer
 from benchmarks.peers import optional
-from benchmarks.peers.tracegrad_peers import dynamic_peer, flat, static_peers
+from benchmarks.peers.standard import standard_peers
+from benchmarks.peers.tracegrad_peers import flat
 
 NAME = "W3"
 TITLE = "W3 polynomial fit: one SGD step of a cubic on 2000 points (float32), 2000 steps"
@@ -181,15 +184,7 @@ def build_tracegrad_dynamic(tg, inputs):
 
 
 def peers() -> list[Peer]:
-    return [
-        Peer("NumPy (hand-derived)", build_numpy, memory="tracemalloc"),
-        Peer("Numba (hand kernel)", build_numba),
-        Peer("PyTorch eager", build_torch),
-        Peer("torch.compile", build_torch_compile),
-        Peer("JAX jit", build_jax),
-        *static_peers(build_tracegrad),
-        dynamic_peer(build_tracegrad_dynamic, needs=("tensor", "optim")),
-    ]
+    return standard_peers(sys.modules[__name__], dynamic_needs=("tensor", "optim"))
 
 
 def final_loss(last, calls: int) -> dict[str, str]:

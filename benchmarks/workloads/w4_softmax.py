@@ -7,11 +7,14 @@ with logsumexp taken stably around the row maximum.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from benchmarks.harness import Case, Peer
 from benchmarks.peers import optional
-from benchmarks.peers.tracegrad_peers import dynamic_peer, flat, static_peers
+from benchmarks.peers.standard import standard_peers
+from benchmarks.peers.tracegrad_peers import flat
 
 NAME = "W4"
 TITLE = "W4 softmax regression: mean cross-entropy via logsumexp, value and gradients (float32)"
@@ -156,15 +159,7 @@ def build_tracegrad_dynamic(tg, inputs):
 
 
 def peers() -> list[Peer]:
-    return [
-        Peer("NumPy (hand-derived)", build_numpy, memory="tracemalloc"),
-        Peer("Numba (hand kernel)", build_numba),
-        Peer("PyTorch eager", build_torch),
-        Peer("torch.compile", build_torch_compile),
-        Peer("JAX jit", build_jax),
-        *static_peers(build_tracegrad),
-        dynamic_peer(build_tracegrad_dynamic),
-    ]
+    return standard_peers(sys.modules[__name__])
 
 
 def case(n: int, quick: bool) -> Case:

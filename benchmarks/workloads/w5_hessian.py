@@ -8,11 +8,13 @@ reverse-over-reverse differentiation.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from benchmarks.harness import Case, Missing, Peer, to_numpy
 from benchmarks.peers import optional
-from benchmarks.peers.tracegrad_peers import dynamic_peer, static_peers
+from benchmarks.peers.standard import standard_peers
 
 NAME = "W5"
 TITLE = "W5 Hessian of the Rosenbrock function (float64, n=100)"
@@ -114,15 +116,8 @@ def build_tracegrad_dynamic(tg, inputs):
 
 
 def peers() -> list[Peer]:
-    return [
-        Peer("NumPy (hand-derived)", build_numpy, memory="tracemalloc"),
-        Peer("Numba (hand kernel)", build_numba),
-        Peer("PyTorch eager", build_torch),
-        Peer("torch.compile", build_torch_compile),
-        Peer("JAX jit", build_jax),
-        *static_peers(build_tracegrad, needs=("compile", "hessian")),
-        dynamic_peer(build_tracegrad_dynamic, needs=("tensor", "autograd")),
-    ]
+    return standard_peers(sys.modules[__name__], static_needs=("compile", "hessian"),
+                          dynamic_needs=("tensor", "autograd"))
 
 
 def cases(quick: bool) -> list[Case]:
