@@ -21,6 +21,7 @@ from tracegrad.tracer.numpy_api.elementwise import where  # noqa: E402,F401
 from tracegrad.tracer.pytree import (  # noqa: E402,F401
     register_pytree_node,
     tree_flatten,
+    tree_leaves,
     tree_map,
     tree_unflatten,
 )

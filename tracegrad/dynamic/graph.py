@@ -402,11 +402,6 @@ class Scope:
         return result
 
 
-def current_scope() -> Scope | None:
-    """The scope of the user-level call being recorded, if any."""
-    return getattr(_STATE, "scope", None)
-
-
 def record_as(name: str, fn: Callable, *args: Any, **kwargs: Any) -> Any:
     """Run ``fn(*args, **kwargs)``; the ops it applies to tensors form one grad_fn `name`.
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from tracegrad.tracer.errors import DTypeError, ShapeError, user_error
+from tracegrad.tracer.errors import ShapeError, user_error
 
 PY_SCALARS = (bool, int, float, complex)
 
@@ -135,13 +135,3 @@ def _already_agree(xs: tuple, to_float: bool) -> bool:
                 or getattr(x, "weak_type", False)):
             return False
     return True
-
-
-def require_float(opname: str, x: Any) -> None:
-    """Raise a `DTypeError` unless `x` has a floating dtype."""
-    if not np.issubdtype(dtype_of(x), np.inexact):
-        raise user_error(
-            DTypeError,
-            f"{opname}: expected a floating-point operand, got {dtype_of(x)}",
-            "convert first, e.g. x.astype(np.float64)",
-        )

@@ -275,12 +275,6 @@ def _asin_tail(z):
     return mpf(1) / 6 if z == 0 else (mpmath.asin(x) - x) / (x * z)
 
 
-def _erf_small(z):
-    # erf(x) / x with z = x^2
-    x = mpmath.sqrt(z)
-    return 2 / mpmath.sqrt(mpmath.pi) if z == 0 else mpmath.erf(x) / x
-
-
 FITS: dict[str, tuple] = {
     # exp(r) - 1 = r + r^2/2 + r^3 q(r) on |r| <= ln2/2, error relative to expm1(r)
     # (the stricter of exp's and expm1's needs); float32 results: r + r^2 q(r)
