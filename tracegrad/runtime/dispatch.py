@@ -17,7 +17,7 @@ import numpy as np
 
 from tracegrad.autodiff.custom import inline_custom_calls
 from tracegrad.ir.graph import Graph
-from tracegrad.ir.passes import dead_code_elimination, optimize, simplify
+from tracegrad.ir.passes import optimize
 from tracegrad.runtime import backends, config
 from tracegrad.tracer.context import current_builder
 from tracegrad.tracer.errors import user_error
@@ -141,9 +141,10 @@ class CompiledFunction:
         traced = self._trace_with_statics(args)
         graph = traced.graph
         if self.dump_stage == "adjoint":
-            # A derivative's graph is shown as autodiff leaves it: simplified (no
-            # multiplications by a seed of ones), with nothing dead.
-            graph = dead_code_elimination(simplify(graph))
+            # A derivative's graph is shown after the IR passes: the raw adjoint is
+            # full of multiplications by a seed of ones, literals like 2 - 1 and
+            # nodes dead once the rules are emitted.
+            graph = self._optimize(graph)
         return Lowered(graph, self._optimize(graph), traced.in_tree, traced.out_tree,
                        self.backend, self.name, self.options)
 
