@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tracegrad.ir.graph import Const, Node, Var
+from tracegrad.ir.graph import Node, Var
 from tracegrad.ir.types import is_float
 from tracegrad.ops import elementwise as ew
 from tracegrad.ops.primitive import NOT_DIFFERENTIABLE
@@ -63,12 +63,7 @@ def backward(outputs: Sequence[Tracer], cotangents: Sequence[Any],
         gs = [ct.pop(o, None) for o in node.outputs]
         if all(g is None for g in gs) or node.op.vjp == NOT_DIFFERENTIABLE:
             continue
-        ins = [_box(a, builder) for a in node.inputs]
-        if node.op.multiple_results:
-            outs = tuple(_box(o, builder) for o in node.outputs)
-            in_cts = node.op.vjp(tuple(gs), outs, *ins, **node.params)
-        else:
-            in_cts = node.op.vjp(gs[0], _box(node.out, builder), *ins, **node.params)
+        in_cts = apply_rule(node, gs, builder, reverse=True)
         for a, c in zip(node.inputs, in_cts):
             if c is not None and isinstance(a, Var) and is_float(a.dtype):
                 _accumulate(ct, a, c)
@@ -80,5 +75,20 @@ def _accumulate(ct: dict, var: Var, value: Any) -> None:
     ct[var] = value if prev is None else ew.add(prev, value)
 
 
-def _box(atom: Var | Const, builder: Any) -> Tracer:
-    return Tracer(atom, builder)
+def apply_rule(node: Node, derivatives: Sequence[Any], builder: Any, reverse: bool) -> tuple:
+    """Call `node`'s vjp rule (`reverse`) or jvp rule on traced values.
+
+    `derivatives` holds one cotangent per output (vjp) or one tangent per input
+    (jvp). A one-output op's vjp takes its single cotangent and output; a
+    multiple-result op's rules take tuples. Returns a tuple: one cotangent per
+    input (vjp) or one tangent per output (jvp).
+    """
+    ins = [Tracer(a, builder) for a in node.inputs]
+    rule = node.op.vjp if reverse else node.op.jvp
+    if node.op.multiple_results:
+        outs = tuple(Tracer(o, builder) for o in node.outputs)
+        return tuple(rule(tuple(derivatives), outs, *ins, **node.params))
+    out = Tracer(node.out, builder)
+    if reverse:
+        return tuple(rule(derivatives[0], out, *ins, **node.params))
+    return (rule(tuple(derivatives), out, *ins, **node.params),)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from tracegrad.autodiff.adjoint import apply_rule
 from tracegrad.ir.graph import Var
 from tracegrad.ir.types import is_float
 from tracegrad.ops.primitive import NOT_DIFFERENTIABLE
@@ -42,12 +43,7 @@ def forward(fn: Callable[[], Sequence[Tracer]], inputs: Sequence[Tracer],
             continue
         if not any(is_float(o.dtype) for o in node.outputs):
             continue
-        ins = [Tracer(a, builder) for a in node.inputs]
-        if node.op.multiple_results:
-            outs = tuple(Tracer(o, builder) for o in node.outputs)
-            t_outs = node.op.jvp(tuple(ts), outs, *ins, **node.params)
-        else:
-            t_outs = (node.op.jvp(tuple(ts), Tracer(node.out, builder), *ins, **node.params),)
+        t_outs = apply_rule(node, ts, builder, reverse=False)
         for o, t in zip(node.outputs, t_outs):
             if t is not None:
                 tan[o] = t
