@@ -25,6 +25,7 @@ import numba
 import numpy as np
 
 from tracegrad.codegen import vecmath
+from tracegrad.codegen.vecmath.ulp import ulp_error
 
 F64, F32 = np.dtype(np.float64), np.dtype(np.float32)
 MP = {
@@ -115,18 +116,6 @@ def compiled(op: str, dtype):
     return loop
 
 
-def ulps(got: np.ndarray, ref: np.ndarray, dtype) -> np.ndarray:
-    """|got - ref| in ulps of the correctly rounded result; equal NaNs/infs count 0."""
-    ref = np.asarray(ref, np.longdouble)
-    with np.errstate(all="ignore"):
-        rounded = ref.astype(dtype)
-        ulp = np.spacing(np.abs(rounded)).astype(np.longdouble)
-        ulp = np.where(np.isfinite(ulp), ulp, np.spacing(np.finfo(dtype).max))
-        ulp = np.maximum(ulp, np.finfo(dtype).smallest_subnormal)
-        err = np.abs(got.astype(np.longdouble) - ref) / ulp
-    same = (np.isnan(got) & np.isnan(rounded)) | (np.isinf(got) & (got == rounded))
-    return np.where(same, 0.0, err)
-
 
 def mp_reference(op: str, dtype, args: tuple[np.ndarray, ...]) -> np.ndarray:
     """The exact results (mpmath, 200 bits) as longdouble, via decimal strings."""
@@ -170,13 +159,13 @@ def sweep(op: str, dtype, points: int, recheck: int, rng) -> dict:
     got = np.empty_like(args[0])
     loop(*args, got)
     if op == "erf":  # no longdouble erf: mpmath for every point
-        err = ulps(got, mp_reference(op, dtype, args), dtype)
+        err = ulp_error(got, mp_reference(op, dtype, args), dtype)
     else:
-        err = ulps(got, long_reference(op, dtype, args), dtype)
+        err = ulp_error(got, long_reference(op, dtype, args), dtype)
         # the worst points and a random sample, again against mpmath
         idx = np.unique(np.concatenate([np.argsort(err)[-recheck:],
                                         rng.choice(err.size, 2000, replace=False)]))
-        exact = ulps(got[idx], mp_reference(op, dtype, tuple(a[idx] for a in args)), dtype)
+        exact = ulp_error(got[idx], mp_reference(op, dtype, tuple(a[idx] for a in args)), dtype)
         err[idx] = exact
     worst = int(np.argmax(err))
     return {"max": float(err[worst]), "mean": float(np.mean(err)), "n": err.size,

@@ -17,6 +17,8 @@ import zlib
 import numpy as np
 import pytest
 
+from tracegrad.codegen.vecmath.ulp import ulp_error
+
 try:  # mpmath (not a dependency of tracegrad) checks erf and the hardest reduction
     import mpmath
 except ImportError:  # pragma: no cover
@@ -28,18 +30,6 @@ if np.finfo(np.longdouble).nmant < 60:  # pragma: no cover - not x86 Linux
 N = 20_000
 F64, F32 = np.dtype(np.float64), np.dtype(np.float32)
 
-
-def ulp_error(got: np.ndarray, ref: np.ndarray, dtype) -> np.ndarray:
-    """|got - ref| in ulps of the correctly rounded result (NaN = NaN, inf = inf: 0)."""
-    ref = np.asarray(ref, np.longdouble)
-    with np.errstate(over="ignore", invalid="ignore"):
-        rounded = ref.astype(dtype)
-        ulp = np.spacing(np.abs(rounded)).astype(np.longdouble)
-        ulp = np.where(np.isfinite(ulp), ulp, np.spacing(np.finfo(dtype).max))
-        ulp = np.maximum(ulp, np.finfo(dtype).smallest_subnormal)
-        err = np.abs(got.astype(np.longdouble) - ref) / ulp
-    same = (np.isnan(got) & np.isnan(rounded)) | (np.isinf(got) & (got == rounded))
-    return np.where(same, 0.0, err)
 
 
 def _signed(rng, n):
