@@ -16,6 +16,7 @@ import numpy as np
 from benchmarks.harness import Case, Peer
 from benchmarks.peers import optional
 from benchmarks.peers.standard import standard_peers
+from benchmarks.peers.torch_sgd import sgd_step
 from benchmarks.peers.tracegrad_peers import flat
 
 NAME = "W2"
@@ -97,21 +98,6 @@ def build_numba(inputs, lr):
     return lambda: kernel(x, y, w1, w2, np.float32(lr))
 
 
-def _torch_step(torch, model, inputs, lr):
-    x, y = (torch.from_numpy(inputs[k]) for k in ("x", "y"))
-    w1, w2 = (torch.from_numpy(inputs[k]).requires_grad_(True) for k in ("w1", "w2"))
-
-    def step():
-        value = model(x, y, w1, w2)
-        value.backward()
-        g1, g2 = w1.grad, w2.grad
-        with torch.no_grad():
-            w1.sub_(lr * g1)
-            w2.sub_(lr * g2)
-        w1.grad = w2.grad = None
-        return value.detach(), g1, g2
-    return step
-
 
 def _torch_loss(torch):
     return lambda x, y, w1, w2: torch.sum((torch.relu(x @ w1) @ w2 - y) ** 2)
@@ -119,12 +105,12 @@ def _torch_loss(torch):
 
 def build_torch(inputs, lr):
     torch = optional.torch()
-    return _torch_step(torch, _torch_loss(torch), inputs, lr)
+    return sgd_step(torch, _torch_loss(torch), inputs, ("w1", "w2"), lr)
 
 
 def build_torch_compile(inputs, lr):
     torch = optional.fresh_torch_compile()
-    return _torch_step(torch, torch.compile(_torch_loss(torch)), inputs, lr)
+    return sgd_step(torch, torch.compile(_torch_loss(torch)), inputs, ("w1", "w2"), lr)
 
 
 def build_jax(inputs, lr):

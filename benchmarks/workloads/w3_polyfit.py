@@ -17,6 +17,7 @@ import numpy as np
 from benchmarks.harness import Case, Peer
 from benchmarks.peers import optional
 from benchmarks.peers.standard import standard_peers
+from benchmarks.peers.torch_sgd import sgd_step
 from benchmarks.peers.tracegrad_peers import flat
 
 NAME = "W3"
@@ -102,21 +103,6 @@ def build_numba(inputs):
     return lambda: kernel(xx, y, w, b, lr)
 
 
-def _torch_step(torch, model, inputs):
-    xx, y = (torch.from_numpy(inputs[k]) for k in ("xx", "y"))
-    w, b = (torch.from_numpy(inputs[k]).requires_grad_(True) for k in ("w", "b"))
-
-    def step():
-        value = model(w, b, xx, y)
-        value.backward()
-        gw, gb = w.grad, b.grad
-        with torch.no_grad():
-            w.sub_(LR * gw)
-            b.sub_(LR * gb)
-        w.grad = b.grad = None
-        return value.detach(), gw, gb
-    return step
-
 
 def _torch_loss(torch):
     return lambda w, b, xx, y: torch.sum((xx @ w + b - y) ** 2)
@@ -124,12 +110,12 @@ def _torch_loss(torch):
 
 def build_torch(inputs):
     torch = optional.torch()
-    return _torch_step(torch, _torch_loss(torch), inputs)
+    return sgd_step(torch, _torch_loss(torch), inputs, ("w", "b"), LR)
 
 
 def build_torch_compile(inputs):
     torch = optional.fresh_torch_compile()
-    return _torch_step(torch, torch.compile(_torch_loss(torch)), inputs)
+    return sgd_step(torch, torch.compile(_torch_loss(torch)), inputs, ("w", "b"), LR)
 
 
 def build_jax(inputs):
