@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -204,10 +204,10 @@ class CompiledFunction:
 class _Entry:
     run: Callable[[list], list]
     out_tree: TreeDef
+    single_output: bool = field(init=False)  # read on every fast-path call
 
-    @property
-    def single_output(self) -> bool:
-        return self.out_tree.kind is None
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "single_output", self.out_tree.kind is None)
 
 
 def _leaf_key(x: Any) -> Hashable:
