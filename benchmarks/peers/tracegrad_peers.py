@@ -63,6 +63,12 @@ def flat(tree: Any) -> tuple[Any, ...]:
     >>> flat((1, (2, [3])))
     (1, 2, 3)
     """
+    if type(tree) is tuple:  # already flat (the usual case): no copy, no generator
+        for t in tree:
+            if isinstance(t, (tuple, list)):
+                break
+        else:
+            return tree
     if isinstance(tree, (tuple, list)):
         return tuple(leaf for t in tree for leaf in flat(t))
     return (tree,)

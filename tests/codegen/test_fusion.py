@@ -31,10 +31,14 @@ def test_w1_value_and_grad_is_one_loop_reading_x_once():
     assert prog.plan.reads(group) == [prog.plan.graph.inputs[0]]
     value, grad = prog.plan.graph.outputs
     assert prog.plan.writes(group) == [value, grad]
-    assert prog.source.count("b0[") == 1  # x is loaded once per element
+    # The loop with the fast sin and cos; the same loop with the exact ones follows,
+    # run only if an argument was beyond their range (test_trig_guard.py).
+    fast_loop, rerun = prog.source.split("if trig_misses")
+    assert fast_loop.count("b0[") == 1  # x is loaded once per element
     grad_buffer = f"b{_number(prog, grad)}"
-    assert len(re.findall(rf"{grad_buffer}\[i0\] = ", prog.source)) == 1
-    assert "prange(100000)" in prog.source  # large enough to run on every core
+    assert len(re.findall(rf"{grad_buffer}\[i0\] = ", fast_loop)) == 1
+    assert "prange(100000)" in fast_loop  # large enough to run on every core
+    assert "vm_sin_fast_f64" in fast_loop and "vm_sin_f64" in rerun
 
 
 def _number(prog, var):
@@ -77,11 +81,48 @@ def test_reduction_epilogue_fuses_into_the_reduction():
 
 
 def test_contraction_is_blas_with_the_epilogue_after_it():
-    a, b = RNG.standard_normal((16, 8)), RNG.standard_normal((8, 4))
+    a, b = RNG.standard_normal((16, 32)), RNG.standard_normal((32, 12))
     prog = program_of(lambda a, b: np.tanh(a.T.T @ b) * 2.0, a, b)
     kinds = [g.kind for g in prog.plan.groups]
     assert kinds == ["dot_general", LOOP]
     assert "np.dot(" in prog.source
+
+
+def test_w3_small_contractions_fuse_into_one_loop():
+    # xx @ w contracts 3 values; xx.T @ g has 3 outputs: both written out, they join
+    # the loop of the loss and its gradient instead of being two BLAS calls.
+    def step(w, b, xx, y):
+        value, (gw, gb) = tg.value_and_grad(
+            lambda w, b: np.sum((xx @ w + b - y) ** 2), argnums=(0, 1))(w, b)
+        return value, gw, gb
+
+    xx, y = RNG.standard_normal((2000, 3)), RNG.standard_normal(2000)
+    w, b = RNG.standard_normal(3), RNG.standard_normal(())
+    prog = program_of(step, w, b, xx, y)
+    assert "np.dot" not in prog.source
+    assert [g.domain for g in prog.plan.groups if g.kind == LOOP][0] == (2000,)
+    assert sum(g.domain == (2000,) for g in prog.plan.groups) == 1
+    got = tg.compile(step, backend="cpu")(w, b, xx, y)
+    want = tg.compile(step, backend="numpy")(w, b, xx, y)
+    for a, e in zip(got, want):
+        np.testing.assert_allclose(a, e, rtol=1e-12)
+
+
+@pytest.mark.parametrize("shapes, contracting, batch", [
+    (((5, 2, 3), (3, 2)), ((2, 1), (0, 1)), ((), ())),       # two contracted axes, 6 terms
+    (((2, 2, 50), (2, 50, 2)), ((2,), (1,)), ((0,), (0,))),  # batched, 8 outputs
+    (((7,), (7,)), ((0,), (0,)), ((), ())),                  # a vector dot: 1 output
+    (((2, 40), (3, 40)), ((1,), (1,)), ((), ())),            # 6 outputs, transposed rhs
+])
+def test_written_out_contractions_match_the_interpreter(shapes, contracting, batch):
+    from tracegrad.ops.linalg import dot_general
+
+    x, y = (RNG.standard_normal(s) for s in shapes)
+    fn = lambda x, y: dot_general(x, y, contracting, batch)  # noqa: E731
+    prog = program_of(fn, x, y)
+    assert "np.dot" not in prog.source
+    got = tg.compile(fn, backend="cpu")(x, y)
+    np.testing.assert_allclose(got, tg.compile(fn, backend="numpy")(x, y), rtol=1e-12)
 
 
 def test_transposed_operands_reach_blas_without_copies():

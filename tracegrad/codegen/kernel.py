@@ -25,6 +25,7 @@ import numpy as np
 from tracegrad.codegen import mathlib
 from tracegrad.codegen.access import loop_index, read
 from tracegrad.codegen.schedule import AFTER, INNER, LOOP, OUTER, Group, Plan, _numbering
+from tracegrad.codegen.vecmath import select as vecmath
 from tracegrad.ir.graph import Atom, Const, Node, Var
 from tracegrad.ir.printer import format_const, format_param
 
@@ -53,6 +54,14 @@ class Loop:
     extent: int
     body: list[Line | Loop] = field(default_factory=list)
     parallel: bool = False
+
+
+@dataclass
+class Branch:
+    """``if <cond>:`` and the statements it guards."""
+
+    cond: str
+    body: list[Line | Loop | Branch] = field(default_factory=list)
 
 
 @dataclass
@@ -152,9 +161,15 @@ _NAME = re.compile(r"\b([a-z]+\d+(?:_\d+)?)\b")
 
 
 class _LoopLowering:
-    def __init__(self, group: Group, env: Env, allow_parallel: bool) -> None:
+    def __init__(self, group: Group, env: Env, allow_parallel: bool,
+                 trig_flag: str | None = None) -> None:
         self.g, self.env, self.plan = group, env, env.plan
         self.allow_parallel = allow_parallel
+        # With a flag name: call the fast trig variants and count the arguments they
+        # are not exact for (see `_with_trig_guard`), one counter per argument:
+        # Numba's prange takes one reduction statement per variable.
+        self.trig_flag = trig_flag
+        self.trig_counters: dict[tuple[int, str], str] = {}  # (stage, argument) -> name
         self.ndim = len(group.domain)
         self.k = min(group.prefix or 0, self.ndim)
         self.idx = loop_index(self.ndim)
@@ -222,8 +237,16 @@ class _LoopLowering:
     def scalar(self, node: Node, at: list[str], stage: int) -> str:
         args = [self.value(a, at, stage) for a in node.inputs]
         in_dtype = node.inputs[-1].dtype  # select's condition comes first
+        fast_trig = self.trig_flag is not None and _fast_trig(node)
+        if fast_trig and (stage, args[0]) not in self.trig_counters:
+            counter = f"{self.trig_flag}_{len(self.trig_counters)}"
+            self.trig_counters[stage, args[0]] = counter
+            check = vecmath.trig_guard(in_dtype).format(args[0])
+            self.place(self.stages[stage], self.depth_of(args[0]),
+                       Line(f"{counter} += not {check}"))
         return mathlib.scalar_expr(node.op.name, node.op.emit, args, in_dtype,
-                                   node.outputs[0].dtype, dict(node.params), self.env.math)
+                                   node.outputs[0].dtype, dict(node.params), self.env.math,
+                                   fast_trig)
 
     def inner(self, node: Node, materialized: bool) -> None:
         out = node.outputs[0]
@@ -257,7 +280,8 @@ class _LoopLowering:
         kind = mathlib.REDUCERS[node.op.name]
         stage = self.g.stage[out]
         st = self.stages[stage]
-        acc_dt = mathlib.accumulator_dtype(kind, out.dtype)
+        terms = math.prod(node.inputs[0].shape[a] for a in node.params["axes"])
+        acc_dt = mathlib.accumulator_dtype(kind, out.dtype, terms)
         val = self.value(node.inputs[0], self.idx, stage)
         num = self.env.number[out]
         comment = self.env.comment(node)
@@ -526,6 +550,8 @@ def lower(group: Group, env: Env, allow_parallel: bool = True) -> Kernel:
         for node in group.nodes:
             for a in (*node.inputs, *node.outputs):
                 _check_dtype(a.dtype, node)
+        if env.math == "vector" and any(_fast_trig(n) for n in group.nodes):
+            return _with_trig_guard(group, env, allow_parallel)
         return _LoopLowering(group, env, allow_parallel).lower()
     rule = DEDICATED.get(group.kind)
     if rule is None:
@@ -539,6 +565,30 @@ def lower(group: Group, env: Env, allow_parallel: bool = True) -> Kernel:
             if not v.shape:
                 body.append(Line(f"{env.local(v)} = {env.buf(v)}[()]"))
     return Kernel(group.name, group, body)
+
+
+def _fast_trig(node: Node) -> bool:
+    return node.op.name in vecmath.FAST_TRIG and node.inputs[0].dtype.kind == "f"
+
+
+def _with_trig_guard(group: Group, env: Env, allow_parallel: bool) -> Kernel:
+    """The loop group run with the fast trig functions, and run again with the exact
+    ones if any argument was beyond the fast range (|x| > 2**30, where they give NaN).
+
+    The exact functions pay for a huge-argument reduction in every vector lane, which
+    made sin and cos 2.7x slower; the check is a compare and an add per argument.
+    """
+    flag = f"trig_misses{env.number[group.nodes[0].outputs[0]]}"
+    lowering = _LoopLowering(group, env, allow_parallel, trig_flag=flag)
+    fast = lowering.lower()
+    exact = _LoopLowering(group, env, allow_parallel).lower()
+    counters = list(lowering.trig_counters.values())
+    body: list[Line | Loop | Branch] = [
+        Line(f"{c} = 0", "fast trig functions: exact unless this counts arguments" if i == 0
+             else None) for i, c in enumerate(counters)]
+    body += fast.body
+    body.append(Branch(f"{' + '.join(counters)} > 0", exact.body))
+    return Kernel(group.name, group, body, fast.parallel)
 
 
 def _check_dtype(dtype: np.dtype, node: Node) -> None:

@@ -58,13 +58,14 @@ _ARITH = {"add", "sub", "mul", "neg", "pow", "abs", "max", "min", "sign", "and",
           "not"}
 
 
-def template(opname: str, emit: str | None, dtype: np.dtype, math: str = "vector") -> str:
+def template(opname: str, emit: str | None, dtype: np.dtype, math: str = "vector",
+             fast_trig: bool = False) -> str:
     """The template for `opname` on operands of `dtype`: tracegrad's vector math
-    (`tracegrad.codegen.vecmath`) where it has the op and `math` is ``"vector"``,
-    else the override or the op's `emit`."""
+    (`tracegrad.codegen.vecmath`, its fast trig variants when `fast_trig`) where it
+    has the op and `math` is ``"vector"``, else the override or the op's `emit`."""
     from tracegrad.codegen.vecmath import select as vecmath
 
-    vec = vecmath.template(opname, np.dtype(dtype), math)
+    vec = vecmath.template(opname, np.dtype(dtype), math, fast_trig)
     if vec is not None:
         return vec
     entry = OVERRIDES.get(opname, emit)
@@ -74,7 +75,8 @@ def template(opname: str, emit: str | None, dtype: np.dtype, math: str = "vector
 
 
 def scalar_expr(opname: str, emit: str | None, args: list[str], in_dtype: Any,
-                out_dtype: Any, params: dict | None = None, math: str = "libm") -> str:
+                out_dtype: Any, params: dict | None = None, math: str = "libm",
+                fast_trig: bool = False) -> str:
     """The scalar expression of one elementwise op, in the IR's result dtype.
 
     >>> scalar_expr("sin", "math.sin({0})", ["v1"], np.float64, np.float64)
@@ -87,7 +89,7 @@ def scalar_expr(opname: str, emit: str | None, args: list[str], in_dtype: Any,
         return convert_expr(args[0], in_dtype, out_dtype)
     fields = {k: _param(v) for k, v in (params or {}).items()}
     fields.update(dtype=ctor(out_dtype), one=literal(1, out_dtype), zero=literal(0, out_dtype))
-    expr = template(opname, emit, in_dtype, math).format(*args, **fields)
+    expr = template(opname, emit, in_dtype, math, fast_trig).format(*args, **fields)
     if opname in _ARITH and _needs_cast(out_dtype):
         expr = f"{ctor(out_dtype)}({expr})"
     return expr
@@ -150,12 +152,23 @@ def _param(value: Any) -> str:
 REDUCERS = {"reduce_sum": "sum", "reduce_max": "max", "reduce_min": "min", "reduce_prod": "prod"}
 
 
-def accumulator_dtype(kind: str, dtype: np.dtype) -> np.dtype:
-    """The dtype a reduction accumulates in: float32 sums and products in float64
+# A float32 sum of at most this many terms accumulates in float32: the vectorised
+# loop keeps 64 partial sums (16 lanes, 4 interleaved), each of at most 64 terms,
+# so its error stays within about 4e-6 of the sum of magnitudes, while converting
+# every term to float64 halves the lanes and, in W3's loop of five sums, made the
+# whole step 1.4x slower. Longer sums accumulate in float64.
+F32_SUM_TERMS = 4096
+
+
+def accumulator_dtype(kind: str, dtype: np.dtype, terms: int | None = None) -> np.dtype:
+    """The dtype a reduction of `terms` values accumulates in: float32 sums of at
+    most `F32_SUM_TERMS` in float32, longer float32 sums and products in float64
     (closer to NumPy's pairwise summation), integers and bools in 64 bits."""
     dtype = np.dtype(dtype)
     if kind in ("sum", "prod"):
         if dtype.kind == "f":
+            if kind == "sum" and terms is not None and terms <= F32_SUM_TERMS:
+                return dtype
             return np.dtype(np.float64)
         if dtype == np.bool_ or dtype.kind == "i":
             return np.dtype(np.int64)

@@ -3,6 +3,8 @@
 - `inline_calls`: a `custom_vjp_call` node runs its traced function graph in the
   forward direction (its user-supplied VJP only matters to autodiff, which has
   already run), so it is replaced by a copy of that graph's nodes.
+- `unroll_small_contractions` (its own module): contractions over a few values, or
+  with a few outputs, become elementwise products and sums that fuse.
 - `fold_dot_transposes`: ``transpose(dot_general(a, b))`` that swaps the two free
   parts of the result is ``dot_general(b, a)``; BLAS then writes the layout that
   is read (the adjoint of a matmul produces this pattern for weight gradients).
@@ -18,8 +20,16 @@ INLINED = frozenset({"custom_vjp_call"})
 
 
 def prepare(graph: Graph) -> Graph:
-    """All rewrites, in order."""
-    return fold_dot_transposes(inline_calls(graph))
+    """All rewrites, in order (the IR passes again after small contractions are
+    written out: their slices and reshapes simplify)."""
+    from tracegrad.codegen.small_contractions import unroll_small_contractions
+    from tracegrad.ir.passes import optimize
+
+    graph = inline_calls(graph)
+    unrolled = unroll_small_contractions(graph)
+    if unrolled is not graph:
+        graph = optimize(unrolled)
+    return fold_dot_transposes(graph)
 
 
 def inline_calls(graph: Graph) -> Graph:

@@ -8,7 +8,7 @@ line's origin in ``str(graph)``.
 
 from __future__ import annotations
 
-from tracegrad.codegen.kernel import Line, Loop
+from tracegrad.codegen.kernel import Branch, Line, Loop
 
 INDENT = "    "
 
@@ -40,11 +40,17 @@ class Writer:
         return "\n".join(self.lines) + "\n"
 
 
-def render(w: Writer, items: list[Line | Loop]) -> None:
-    """Write a tree of loops and lines at `w`'s current indentation."""
+def render(w: Writer, items: list[Line | Loop | Branch]) -> None:
+    """Write a tree of loops, branches and lines at `w`'s current indentation."""
     for item in items:
         if isinstance(item, Line):
             w.line(item.code, item.comment)
+            continue
+        if isinstance(item, Branch):
+            w.line(f"if {item.cond}:")
+            w.depth += 1
+            render(w, item.body)
+            w.depth -= 1
             continue
         rng = "prange" if item.parallel else "range"
         w.line(f"for {item.var} in {rng}({item.extent}):")

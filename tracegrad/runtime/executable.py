@@ -85,6 +85,21 @@ def cpu_executable(graph: Graph, name: str, math: str | None = None,
             return fn(*args)
 
     run.dispatcher = fn
-    return run
+    return _with_0d_arrays(run, graph) if any(not a.shape for a in graph.outputs) else run
+
+
+def _with_0d_arrays(run: Callable[[list], tuple], graph: Graph) -> Callable[[list], list]:
+    """`run` with its 0-d results, which the program returns as scalars (cheaper to
+    box), turned into 0-d arrays of the output dtypes, as the other backends give."""
+    scalars = [(i, a.dtype) for i, a in enumerate(graph.outputs) if not a.shape]
+
+    def run_0d(args) -> list:
+        out = list(run(args))
+        for i, dtype in scalars:
+            out[i] = np.asarray(out[i], dtype)
+        return out
+
+    run_0d.dispatcher = run.dispatcher
+    return run_0d
 
 
