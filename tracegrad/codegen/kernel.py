@@ -162,7 +162,7 @@ _NAME = re.compile(r"\b([a-z]+\d+(?:_\d+)?)\b")
 
 class _LoopLowering:
     def __init__(self, group: Group, env: Env, allow_parallel: bool,
-                 trig_flag: str | None = None) -> None:
+                 trig_flag: str | None = None, libm_trig: bool = False) -> None:
         self.g, self.env, self.plan = group, env, env.plan
         self.allow_parallel = allow_parallel
         # With a flag name: call the fast trig variants and count the arguments they
@@ -170,6 +170,7 @@ class _LoopLowering:
         # Numba's prange takes one reduction statement per variable.
         self.trig_flag = trig_flag
         self.trig_counters: dict[tuple[int, str], str] = {}  # (stage, argument) -> name
+        self.libm_trig = libm_trig  # the rerun: libm's sin, cos and tan
         self.ndim = len(group.domain)
         self.k = min(group.prefix or 0, self.ndim)
         self.idx = loop_index(self.ndim)
@@ -244,8 +245,9 @@ class _LoopLowering:
             check = vecmath.trig_guard(in_dtype).format(args[0])
             self.place(self.stages[stage], self.depth_of(args[0]),
                        Line(f"{counter} += not {check}"))
+        math_mode = "libm" if self.libm_trig and _fast_trig(node) else self.env.math
         return mathlib.scalar_expr(node.op.name, node.op.emit, args, in_dtype,
-                                   node.outputs[0].dtype, dict(node.params), self.env.math,
+                                   node.outputs[0].dtype, dict(node.params), math_mode,
                                    fast_trig)
 
     def inner(self, node: Node, materialized: bool) -> None:
@@ -371,9 +373,10 @@ def _peel(env: Env, atom: Atom, perm: tuple[int, ...]):
 
 
 def _operand_2d(env: Env, atom: Atom, perm: tuple[int, ...], split: int, tmp: str,
-                body: list[Line | Loop]) -> str:
-    """An array expression of `atom` with axes in `perm` order, merged to 2-D at
-    `split`: a reshape of the stored array, its ``.T`` (BLAS reads both), or a copy."""
+                body: list[Line | Loop]) -> tuple[str, bool]:
+    """`atom` with axes in `perm` order, merged to 2-D at `split`, as (expression of
+    a C-contiguous 2-D array, whether the operand is that array's transpose): a
+    reshape of the stored array (BLAS reads it or its ``.T``), or else a copy."""
     base, shape, perm = _peel(env, atom, perm)
     stored = bool(base.shape) and not (isinstance(base, Var) and base in env.plan.views)
     if stored:
@@ -386,10 +389,10 @@ def _operand_2d(env: Env, atom: Atom, perm: tuple[int, ...], split: int, tmp: st
                 r, c = math.prod(shape[:s]), math.prod(shape[s:])
                 if s == 0 or s == n:
                     rows = math.prod(shape[p] for p in perm[:split])
-                    return f"{name}.reshape(({rows}, {math.prod(shape) // max(rows, 1)}))"
+                    return f"{name}.reshape(({rows}, {math.prod(shape) // max(rows, 1)}))", False
                 if math.prod(shape[p] for p in perm[:split]) == c:
-                    return f"{name}.reshape(({r}, {c})).T"
-    return _copy(env, atom, perm, split, tmp, body)
+                    return f"{name}.reshape(({r}, {c}))", True
+    return _copy(env, atom, perm, split, tmp, body), False
 
 
 def _copy(env: Env, atom: Atom, perm: tuple[int, ...], split: int | None, tmp: str,
@@ -419,6 +422,8 @@ def _loops(shape, idx, inner: list[Line | Loop]) -> list[Line | Loop]:
 
 
 def _dot_general(g: Group, env: Env) -> list[Line | Loop]:
+    from tracegrad.codegen import gemm  # imports Numba: only when a program has a dot
+
     (node,) = g.nodes
     x, y = node.inputs
     out = node.outputs[0]
@@ -436,11 +441,17 @@ def _dot_general(g: Group, env: Env) -> list[Line | Loop]:
     body: list[Line | Loop] = [Line("", env.comment(node))]
     if 0 in (B, M, K, N):
         body.append(Line(f"{res} = np.zeros(({B}, {M}, {N}), {dt})"))
-    elif out.dtype.kind in "fc" and not bx:
-        # One GEMM (or GEMV) through Numba's np.dot, which calls BLAS.
+    elif gemm.streamed(node, env.plan.groups):
+        # A small free dimension: a kernel of `gemm` streams the large operand.
         xs = _operand_2d(env, x, fx + cx, len(fx), f"t{num}x", body)
         ys = _operand_2d(env, y, cy + fy, len(cy), f"t{num}y", body)
-        body.append(Line(f"{res} = np.dot({xs}, {ys})"))
+        body.append(Line(f"{res} = np.empty(({M}, {N}), {dt})"))
+        body.append(Line(gemm.call(M, K, N, xs, ys, res)))
+    elif out.dtype.kind in "fc" and not bx:
+        # One GEMM (or GEMV) through Numba's np.dot, which calls BLAS.
+        (xs, xt), (ys, yt) = (_operand_2d(env, x, fx + cx, len(fx), f"t{num}x", body),
+                              _operand_2d(env, y, cy + fy, len(cy), f"t{num}y", body))
+        body.append(Line(f"{res} = np.dot({xs}{'.T' * xt}, {ys}{'.T' * yt})"))
     else:
         xs = _copy(env, x, bx + fx + cx, None, f"t{num}x", body)
         ys = _copy(env, y, by + cy + fy, None, f"t{num}y", body)
@@ -572,16 +583,18 @@ def _fast_trig(node: Node) -> bool:
 
 
 def _with_trig_guard(group: Group, env: Env, allow_parallel: bool) -> Kernel:
-    """The loop group run with the fast trig functions, and run again with the exact
-    ones if any argument was beyond the fast range (|x| > 2**30, where they give NaN).
+    """The loop group run with the fast trig functions, and run again with libm's if
+    any argument was beyond the fast range (|x| > 2**30, where they give NaN).
 
-    The exact functions pay for a huge-argument reduction in every vector lane, which
+    The exact vector functions pay for a huge-argument reduction in every lane, which
     made sin and cos 2.7x slower; the check is a compare and an add per argument.
+    The rare rerun calls libm (within 1 ulp too) rather than the exact vector
+    functions: inlined and vectorised a second time, they cost W1 0.45 s of compile.
     """
     flag = f"trig_misses{env.number[group.nodes[0].outputs[0]]}"
     lowering = _LoopLowering(group, env, allow_parallel, trig_flag=flag)
     fast = lowering.lower()
-    exact = _LoopLowering(group, env, allow_parallel).lower()
+    exact = _LoopLowering(group, env, allow_parallel, libm_trig=True).lower()
     counters = list(lowering.trig_counters.values())
     body: list[Line | Loop | Branch] = [
         Line(f"{c} = 0", "fast trig functions: exact unless this counts arguments" if i == 0
