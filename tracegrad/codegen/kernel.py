@@ -162,7 +162,7 @@ _NAME = re.compile(r"\b([a-z]+\d+(?:_\d+)?)\b")
 
 class _LoopLowering:
     def __init__(self, group: Group, env: Env, allow_parallel: bool,
-                 trig_flag: str | None = None, libm_trig: bool = False) -> None:
+                 trig_flag: str | None = None, libm: bool = False) -> None:
         self.g, self.env, self.plan = group, env, env.plan
         self.allow_parallel = allow_parallel
         # With a flag name: call the fast trig variants and count the arguments they
@@ -170,7 +170,7 @@ class _LoopLowering:
         # Numba's prange takes one reduction statement per variable.
         self.trig_flag = trig_flag
         self.trig_counters: dict[tuple[int, str], str] = {}  # (stage, argument) -> name
-        self.libm_trig = libm_trig  # the rerun: libm's sin, cos and tan
+        self.libm = libm  # the rerun: libm's functions, whatever the program's math
         self.ndim = len(group.domain)
         self.k = min(group.prefix or 0, self.ndim)
         self.idx = loop_index(self.ndim)
@@ -245,7 +245,7 @@ class _LoopLowering:
             check = vecmath.trig_guard(in_dtype).format(args[0])
             self.place(self.stages[stage], self.depth_of(args[0]),
                        Line(f"{counter} += not {check}"))
-        math_mode = "libm" if self.libm_trig and _fast_trig(node) else self.env.math
+        math_mode = "libm" if self.libm else self.env.math
         return mathlib.scalar_expr(node.op.name, node.op.emit, args, in_dtype,
                                    node.outputs[0].dtype, dict(node.params), math_mode,
                                    fast_trig)
@@ -583,18 +583,18 @@ def _fast_trig(node: Node) -> bool:
 
 
 def _with_trig_guard(group: Group, env: Env, allow_parallel: bool) -> Kernel:
-    """The loop group run with the fast trig functions, and run again with libm's if
+    """The loop group run with the fast trig functions, and run again with libm if
     any argument was beyond the fast range (|x| > 2**30, where they give NaN).
 
     The exact vector functions pay for a huge-argument reduction in every lane, which
     made sin and cos 2.7x slower; the check is a compare and an add per argument.
-    The rare rerun calls libm (within 1 ulp too) rather than the exact vector
-    functions: inlined and vectorised a second time, they cost W1 0.45 s of compile.
+    The rare rerun calls libm's functions (within 1 ulp too) rather than the vector
+    ones: inlined and vectorised a second time, those cost W1 0.4 s of compile.
     """
     flag = f"trig_misses{env.number[group.nodes[0].outputs[0]]}"
     lowering = _LoopLowering(group, env, allow_parallel, trig_flag=flag)
     fast = lowering.lower()
-    exact = _LoopLowering(group, env, allow_parallel, libm_trig=True).lower()
+    exact = _LoopLowering(group, env, allow_parallel, libm=True).lower()
     counters = list(lowering.trig_counters.values())
     body: list[Line | Loop | Branch] = [
         Line(f"{c} = 0", "fast trig functions: exact unless this counts arguments" if i == 0
