@@ -588,13 +588,15 @@ def _with_trig_guard(group: Group, env: Env, allow_parallel: bool) -> Kernel:
 
     The exact vector functions pay for a huge-argument reduction in every lane, which
     made sin and cos 2.7x slower; the check is a compare and an add per argument.
-    The rare rerun calls libm's functions (within 1 ulp too) rather than the vector
-    ones: inlined and vectorised a second time, those cost W1 0.4 s of compile.
+    The rare rerun is a serial loop calling libm's functions (within 1 ulp too):
+    with the vector functions inlined a second time, or as a second prange loop,
+    it cost W1 0.4 s of compile.
     """
     flag = f"trig_misses{env.number[group.nodes[0].outputs[0]]}"
     lowering = _LoopLowering(group, env, allow_parallel, trig_flag=flag)
     fast = lowering.lower()
-    exact = _LoopLowering(group, env, allow_parallel, libm=True).lower()
+    # Serial too: each prange loop is a gufunc of its own for Numba to compile.
+    exact = _LoopLowering(group, env, allow_parallel=False, libm=True).lower()
     counters = list(lowering.trig_counters.values())
     body: list[Line | Loop | Branch] = [
         Line(f"{c} = 0", "fast trig functions: exact unless this counts arguments" if i == 0
