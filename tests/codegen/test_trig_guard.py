@@ -53,3 +53,16 @@ def test_libm_programs_have_no_guard():
     x = RNG.standard_normal(64)
     graph = tg.compile(trig_mix, backend="numpy").lower(x, x).optimized
     assert "trig_misses" not in generate(graph, "trig_mix", math="libm").source
+
+
+def test_parallel_loop_reruns_when_one_argument_is_huge():
+    def w1(x):
+        return np.sum(np.sin(x) * np.exp(-x * x) + np.tanh(x) * x)
+
+    vg = tg.compile(tg.value_and_grad(w1), backend="cpu")
+    x = RNG.standard_normal(100_000)
+    assert "prange(" in vg.lower(x).source
+    x[77_777] = 4.0e12
+    (value, grad), (v0, g0) = vg(x), tg.compile(tg.value_and_grad(w1), backend="numpy")(x)
+    np.testing.assert_allclose(value, v0, rtol=1e-12)
+    np.testing.assert_allclose(grad, g0, rtol=1e-12, atol=1e-12)
