@@ -6,6 +6,7 @@ sum:
 
 - ``tanh(x) = E / (E + 2)`` with ``E = expm1(2|x|)`` (double-double), one division
   with a correction step; ``tanh(x) = x`` below 2**-27 and ``+-1`` from |x| = 19.5.
+  float32 (in float32 arithmetic): a polynomial below 0.55, ``1 - 2/(1 + e)`` above.
 - ``sinh(x) = x + x^3 q(x^2)`` (minimax, fit ``sinh_f64``) for |x| < 1, else
   ``exp(|x|)/2 - 1/(2 exp(|x|))`` scaled like exp, so it overflows only when the
   result does (|x| > 710.47).
@@ -24,16 +25,20 @@ import numpy as np
 
 from tracegrad.codegen.vecmath.dd import fast_two_sum, two_sum
 from tracegrad.codegen.vecmath.exp import (
+    ONE_F32,
     X_MIN,
     _clamp,
+    exp_pair_f32,
     exp_parts,
     exp_tail_f32,
     expm1_parts,
     pow2,
+    pow2_f32,
     reduce_ln2,
+    reduce_ln2_f32,
     scale2,
 )
-from tracegrad.codegen.vecmath.intrinsics import copysign, estrin, fabs, fma
+from tracegrad.codegen.vecmath.intrinsics import copysign, estrin, fabs, fma, horner
 from tracegrad.codegen.vecmath.jit import vecfn
 
 # sinh(x) = x + x^3 q(x^2) on |x| <= 1: relative error of the fit 8.6e-20
@@ -59,6 +64,19 @@ TANH_ONE = 19.5  # tanh rounds to 1 from 19.06 on
 SINH_MAX = 710.5  # sinh and cosh overflow from 710.48 on
 EXP_OVERFLOW = 709.782712893384  # the largest x with a finite exp(x)
 EXP_OVERFLOW_F32 = 88.72283172607422  # the same for float32
+TANH_ONE_F32 = np.float32(9.1)  # float32 tanh rounds to 1 from 9.01 on
+TWO_F32 = np.float32(2.0)
+HALF_F32 = np.float32(0.5)
+TANH_SMALL_F32 = np.float32(0.55)  # tanh_f32: the polynomial below, from exp above
+# tanh(x) = x + x^3 P(x^2) on |x| <= 0.55, float32 (fit of (tanh(x) - x)/x^3 in x^2,
+# relative to tanh, 5 coefficients): error 1.0e-9
+TANH_F32 = (
+    np.float32(-0.33333316445350647),
+    np.float32(0.13332585990428925),
+    np.float32(-0.05385230854153633),
+    np.float32(0.021071679890155792),
+    np.float32(-0.0062742396257817745),
+)
 
 
 @vecfn
@@ -68,7 +86,7 @@ def div_dd(n_hi, n_lo, d_hi, d_lo):
     One reciprocal, and one correction from the remainder ``n - q*d`` (exact in its
     leading part by FMA): about half an ulp plus the inputs' own errors.
     """
-    inv = 1.0 / d_hi
+    inv = ONE_F32 / d_hi  # a float32 one: float64 in, float64 out; float32 stays float32
     q = n_hi * inv
     rem = fma(-q, d_hi, n_hi) + (n_lo - q * d_lo)
     return fma(rem, inv, q)
@@ -161,7 +179,7 @@ def logistic_f64(x):
     return y if a == a else x
 
 
-# --- float32: in float64, rounded once -----------------------------------------------
+# --- float32: in float64, rounded once (tanh_f32: in float32) --------------------------
 
 
 @vecfn
@@ -172,19 +190,27 @@ def _exp_f32_wide(a):
 
 
 @vecfn
-def _expm1_f32_wide(a):
-    """``expm1(a)`` in float64 to float32 accuracy (relative), ``0 <= a <= 40``."""
-    n, r = reduce_ln2(a)
-    s = pow2(n)
-    return fma(s, fma(r * r, exp_tail_f32(r), r), s - 1.0)
-
-
-@vecfn
 def tanh_f32(x):
-    """``tanh(x)`` for float32."""
-    a = np.float64(fabs(x))
-    e = _expm1_f32_wide(2.0 * (a if a < 10.0 else 10.0))  # tanh(x) rounds to 1 from 9.01
-    y = copysign(np.float32(e / (e + 2.0)), x)
+    """``tanh(x)`` for float32, in float32 arithmetic (16 lanes), within 1 ulp.
+
+    Below |x| = 0.55, ``x + x^3 P(x^2)`` (0.55 ulp: x is added last). Above,
+    ``1 - 2/(1 + e)`` with ``e = exp(2|x|)`` kept as a float32 pair and the quotient
+    corrected once from its remainder, so that q = 2/(1 + e) is accurate to about
+    2**-28 and ``1 - q`` rounds once. From |x| = 9.01 on the result rounds to +-1.
+    """
+    a = fabs(x)
+    z = a * a
+    small = fma(a * z, horner(TANH_F32, z), a)
+    zn, n, r = reduce_ln2_f32(TWO_F32 * (a if a < TANH_ONE_F32 else TANH_ONE_F32))
+    h, t = exp_pair_f32(r)
+    s = pow2_f32(zn)
+    d, d_lo = fast_two_sum(h * s, ONE_F32)  # e >= 1
+    d_lo = d_lo + t * s  # not below an ulp of d: t holds r^2 q(r)
+    q = TWO_F32 / (d + d_lo)
+    rem = fma(-q, d, TWO_F32) - q * d_lo  # 2 - q (d + d_lo), to ~2**-27 absolute
+    q = fma(rem, HALF_F32 * q, q)  # q/2 ~ 1/(d + d_lo)
+    y = small if a < TANH_SMALL_F32 else ONE_F32 - q
+    y = copysign(y, x)
     return y if a == a else x
 
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import mpmath
+import numpy as np
 from mpmath import mp, mpf
 
 Fn = Callable[[mpf], mpf]
@@ -270,6 +271,11 @@ def _asin_weight(z):
     return z * x / mpmath.asin(x)
 
 
+def _tanh_tail(z):
+    x = mpmath.sqrt(z)
+    return -mpf(1) / 3 if z == 0 else (mpmath.tanh(x) - x) / (x * z)
+
+
 def _asin_tail(z):
     x = mpmath.sqrt(z)
     return mpf(1) / 6 if z == 0 else (mpmath.asin(x) - x) / (x * z)
@@ -281,6 +287,12 @@ FITS: dict[str, tuple] = {
     "exp_f64": (_exp_tail3, powers(0, 9), (-LN2 / 2, LN2 / 2), _expm1_weight),
     "exp_f32": (_exp_tail, powers(0, 5), (-LN2 / 2, LN2 / 2),
                 lambda r: r**2 / mpmath.exp(r)),
+    # the same in float32 arithmetic (float32 coefficients), one degree lower
+    "exp_f32_single": (_exp_tail, powers(0, 4), (-LN2 / 2, LN2 / 2),
+                       lambda r: r**2 / mpmath.exp(r)),
+    # tanh(x) = x + x^3 q(x^2) on |x| <= 0.55 (float32 arithmetic), relative to tanh
+    "tanh_f32": (_tanh_tail, powers(0, 4), (TINY, mpf("0.55") ** 2),
+                 lambda z: z * mpmath.sqrt(z) / mpmath.tanh(mpmath.sqrt(z))),
     # sin(x) = x + x^3 q(x^2) on |x| <= pi/4, relative to sin(x)
     "sin_f64": (_sin_tail, powers(0, 5), (TINY, (mpmath.pi / 4) ** 2),
                 lambda z: z * mpmath.sqrt(z) / mpmath.sin(mpmath.sqrt(z)) if z else mpf(0)),
@@ -321,6 +333,7 @@ FITS: dict[str, tuple] = {
 # fit name -> (module, constant) of the table in the code
 TABLES = {
     "exp_f64": ("exp", "EXP_F64"), "exp_f32": ("exp", "EXP_F32"),
+    "exp_f32_single": ("exp", "EXP_F32_SINGLE"), "tanh_f32": ("hyperbolic", "TANH_F32"),
     "sin_f64": ("trig", "SIN_F64"), "sin_f32": ("trig", "SIN_F32"),
     "cos_f64": ("trig", "COS_F64"), "cos_f32": ("trig", "COS_F32"),
     "log_f64": ("log", "LOG_F64"), "log_f32": ("log", "LOG_F32"), "log_pow": ("power", "LOG_POW"),
@@ -346,6 +359,8 @@ def check() -> bool:
     for name, (module, constant) in TABLES.items():
         table = getattr(importlib.import_module(f"tracegrad.codegen.vecmath.{module}"), constant)
         got = fit(name).rounded()
+        if isinstance(table[0], np.float32):  # a table for float32 arithmetic
+            got = [float(np.float32(c)) for c in got]
         same = len(got) == len(table) and all(
             abs(a - b) <= 1e-9 * abs(b) for a, b in zip(got, table))
         print(f"{name:10} {module}.{constant}: {'ok' if same else 'DIFFERS'}")
