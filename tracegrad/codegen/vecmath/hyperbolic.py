@@ -7,10 +7,11 @@ sum:
 - ``tanh(x) = E / (E + 2)`` with ``E = expm1(2|x|)`` (double-double), one division
   with a correction step; ``tanh(x) = x`` below 2**-27 and ``+-1`` from |x| = 19.5.
   float32 (in float32 arithmetic): a polynomial below 0.55, ``1 - 2/(1 + e)`` above.
-- ``sinh(x) = x + x^3 q(x^2)`` (minimax, fit ``sinh_f64``) for |x| < 1, else
-  ``exp(|x|)/2 - 1/(2 exp(|x|))`` scaled like exp, so it overflows only when the
-  result does (|x| > 710.47).
-- ``cosh(x) = exp(|x|)/2 + 1/(2 exp(|x|))``.
+- ``sinh`` and ``cosh``: with ``|x| = n*ln2 + r``, ``2**(n-1) (exp(r) +- 2**-2n
+  exp(-r))``, where exp(r) and exp(-r) share exp's polynomial split into its even
+  and odd parts (no division, no second exp), scaled like exp so that they overflow
+  only when the result does (|x| > 710.47). For n = 0, sinh is exp's odd part.
+  cosh_f32 keeps ``exp/2 + 1/(2 exp)`` in float64: measured faster.
 - ``logistic(x) = 1 / (1 + exp(-x))`` for x >= 0 and ``exp(x) / (1 + exp(x))``
   below: ``exp(-|x|)`` never overflows, and the quotient is corrected once. Below
   -709.78 (float32: -88.72) the result is 0, as SciPy's ``expit`` gives.
@@ -25,6 +26,11 @@ import numpy as np
 
 from tracegrad.codegen.vecmath.dd import fast_two_sum, two_sum
 from tracegrad.codegen.vecmath.exp import (
+    EXP_F32,
+    EXP_F64,
+    LN2_HI,
+    LN2_LO,
+    LOG2E,
     ONE_F32,
     X_MIN,
     _clamp,
@@ -38,26 +44,15 @@ from tracegrad.codegen.vecmath.exp import (
     reduce_ln2_f32,
     scale2,
 )
-from tracegrad.codegen.vecmath.intrinsics import copysign, estrin, fabs, fma, horner
+from tracegrad.codegen.vecmath.intrinsics import copysign, estrin, fabs, fma, horner, rint
 from tracegrad.codegen.vecmath.jit import vecfn
 
-# sinh(x) = x + x^3 q(x^2) on |x| <= 1: relative error of the fit 8.6e-20
-SINH_F64 = (
-    0.16666666666666669,
-    0.008333333333333148,
-    0.00019841269841431873,
-    2.755731915707189e-06,
-    2.505212313672196e-08,
-    1.605725976875824e-10,
-    7.758748800886877e-13,
-)
-# the same for float32 results: 5.2e-11
-SINH_F32 = (
-    0.1666666649756104,
-    0.008333350058166834,
-    0.0001983615977882436,
-    2.816951221713343e-06,
-)
+# exp's q(r) = qe(r^2) + r*qo(r^2) (fit "exp_f64", split): exp(+-r) share qe and qo
+EXP_QE_F64 = EXP_F64[0::2]
+EXP_QO_F64 = EXP_F64[1::2]
+# the same of exp(r) = 1 + r + r^2 q(r) for float32 results (fit "exp_f32")
+EXP_QE_F32 = EXP_F32[0::2]
+EXP_QO_F32 = EXP_F32[1::2]
 
 TINY_F64 = 7.450580596923828e-09  # 2^-27: below, tanh x and sinh x round to x
 TANH_ONE = 19.5  # tanh rounds to 1 from 19.06 on
@@ -109,36 +104,49 @@ def tanh_f64(x):
 
 
 @vecfn
-def _exp_half(a):
-    """``(H, L, inv, inv_lo)``: ``exp(a)/2 = H + L`` and ``1/(2 exp(a)) = inv + inv_lo``.
+def _exp_both(a, sign):
+    """``(hi, lo, m)``: ``exp(a)/2 + sign*exp(-a)/2 = 2**m * (hi + lo)``, double-double.
 
-    For ``0 <= a <= SINH_MAX`` (NaN: anything); both as double-doubles. H is scaled
-    like exp, exactly halved, so it overflows (to inf) only past 710.48.
+    For ``0 <= a <= SINH_MAX`` (NaN: anything) and sign +-1. With ``a = n*ln2 + r``
+    the sum is ``2**(n-1) * (exp(r) + sign*d*exp(-r))``, ``d = 2**-2n``, and exp(+-r)
+    share one polynomial split into its even part P and odd part Q (no division and
+    no second exp): ``(1 + r) + sign*d*(1 - r)`` is carried exactly, the rest is small.
     """
-    n, h, t = exp_parts(_clamp(a, 0.0, SINH_MAX))
-    h, t = fast_two_sum(h, t)
-    m = n - 1.0  # at most 1024, and 2^1024 is no double: its last factor 2 apart
-    k = 2.0 if m > 1023.0 else 1.0
-    s = pow2(m - (k - 1.0))
-    big = (h * s) * k
-    small = (t * s) * k
-    inv = 0.25 / big
-    # 0.25/(H + L) - inv, to first order: the division's remainder, and -inv*L/H
-    inv_lo = (fma(-inv, big, 0.25) - inv * small) * (4.0 * inv)
-    return big, small, inv, inv_lo
+    n = rint(a * LOG2E)
+    r_hi = fma(-n, LN2_HI, a)  # exact
+    r = fma(-n, LN2_LO, r_hi)
+    r_lo = fma(-n, LN2_LO, r_hi - r)  # what rounding r lost
+    z = r * r
+    # exp(+-r) = 1 +- r + P +- Q: q(r) = qe(z) + r*qo(z) of EXP_F64's fit
+    p = fma(z * z, estrin(EXP_QO_F64, z), 0.5 * z)
+    q = (z * r) * estrin(EXP_QE_F64, z)
+    sd = sign * pow2(-2.0 * (n if n < 60.0 else 60.0))  # 2^-120: no longer shows
+    h1, l1 = fast_two_sum(1.0, r)
+    u, u_lo = fast_two_sum(1.0, -r)
+    hi, lo = fast_two_sum(h1, sd * u)  # |1 + r| >= 0.65 > |d (1 - r)| unless d = 1
+    # d-weighted parts: P (1 + sd) + Q (1 - sd), and r_lo moves exp(r) and exp(-r)
+    small = fma(p, sd, p) + fma(-q, sd, q) + fma(r_lo, 1.0 - sd, sd * u_lo)
+    return hi, (lo + l1) + small, n - 1.0
+
+
+@vecfn
+def _scale_hyp(y, m):
+    """``y * 2**m`` for ``0 <= y < 4``, ``-1 <= m <= 1024``: rounds once, inf beyond."""
+    k = 2.0 if m > 1023.0 else 1.0  # 2^1024 is no double: its last factor 2 apart
+    return (y * pow2(m - (k - 1.0))) * k
 
 
 @vecfn
 def sinh_f64(x):
-    """``sinh(x)`` for float64, within 1 ulp; overflow to +-inf as NumPy."""
+    """``sinh(x)`` for float64, within 1 ulp; overflow to +-inf as NumPy.
+
+    All of it from `_exp_both`: below |x| = ln2/2 (n = 0) the exact leading parts
+    cancel to ``2r`` and what is left is exp's odd part, ``r + r^3 qe(r^2)``; above,
+    the difference of the two exponentials keeps at least half of exp(|x|)/2.
+    """
     a = fabs(x)
-    z = a * a
-    small = fma(a * z, estrin(SINH_F64, z), a)
-    big, big_lo, inv, inv_lo = _exp_half(a)
-    d, d_lo = fast_two_sum(big, -inv)  # big >= 7.4 inv from a = 1 on
-    y = small if a < 1.0 else d + (d_lo + (big_lo - inv_lo))
-    y = y if big < np.inf else big  # overflow
-    y = copysign(y, x)
+    hi, lo, m = _exp_both(a if a < SINH_MAX else SINH_MAX, -1.0)  # NaN: SINH_MAX
+    y = copysign(_scale_hyp(hi + lo, m), x)
     return y if a == a else x
 
 
@@ -146,10 +154,8 @@ def sinh_f64(x):
 def cosh_f64(x):
     """``cosh(x)`` for float64, within 1 ulp; overflow to inf as NumPy."""
     a = fabs(x)
-    big, big_lo, inv, inv_lo = _exp_half(a)
-    d, d_lo = fast_two_sum(big, inv)  # big >= inv
-    y = d + (d_lo + (big_lo + inv_lo))
-    y = y if big < np.inf else big  # overflow
+    hi, lo, m = _exp_both(a if a < SINH_MAX else SINH_MAX, 1.0)  # NaN: SINH_MAX
+    y = _scale_hyp(hi + lo, m)
     return y if a == a else x
 
 
@@ -215,20 +221,34 @@ def tanh_f32(x):
 
 
 @vecfn
+def _exp_both_f32(a, sign):
+    """``exp(a)/2 + sign*exp(-a)/2`` in float64 to float32 accuracy, for 0 <= a <= 90.
+
+    As `_exp_both`, with EXP_F32's q split into even and odd parts; float64 leaves
+    room enough that no part needs carrying: ``2**(n-1) ((1 + sd) E + (1 - sd) O)``
+    with ``exp(+-r) = E +- O``. For n = 0 and sign -1 it is exp's odd part O itself.
+    """
+    n, r = reduce_ln2(a)
+    z = r * r
+    e = fma(z, estrin(EXP_QE_F32, z), 1.0)  # 1 + z qe(z)
+    o = fma(r * z, estrin(EXP_QO_F32, z), r)  # r + r z qo(z)
+    sd = sign * pow2(-2.0 * n)
+    return fma(e, sd, e) + fma(-o, sd, o), n - 1.0
+
+
+@vecfn
 def sinh_f32(x):
-    """``sinh(x)`` for float32."""
+    """``sinh(x)`` for float32 (in float64, rounded once; no division)."""
     a = np.float64(fabs(x))
-    z = a * a
-    small = fma(a * z, estrin(SINH_F32, z), a)
-    e = _exp_f32_wide(a if a < 90.0 else 90.0)
-    y = small if a < 1.0 else 0.5 * e - 0.5 / e
-    y = copysign(np.float32(y), x)
+    y, m = _exp_both_f32(a if a < 90.0 else 90.0, -1.0)  # NaN: 90
+    y = copysign(np.float32(y * pow2(m)), x)
     return y if a == a else x
 
 
 @vecfn
 def cosh_f32(x):
-    """``cosh(x)`` for float32."""
+    """``cosh(x)`` for float32 (in float64, rounded once). One exp and a division:
+    measured faster here than `_exp_both_f32`, which sinh_f32 needs for small x."""
     a = np.float64(fabs(x))
     e = _exp_f32_wide(a if a < 90.0 else 90.0)
     y = np.float32(0.5 * e + 0.5 / e)

@@ -143,22 +143,47 @@ def log10_f64(x):
 
 
 @vecfn
+def _inv_one_plus_m1(f):
+    """``1/(1 + f) - 1 = -f/(1 + f)`` to about 2**-10 relative for ``|f| <= 0.415``,
+    with no division: ``(1 - f)(1 + f^2)(1 + f^4) = (1 - f^8)/(1 + f)``, f^8 <= 2**-10.
+
+    Enough for log1p's correction ``c/u = c 2**-k (1 + h)``: c is below an ulp of u,
+    so a relative error e of h moves the result by at most e*f^8 of its own ulp
+    where k = 0, and e/64 elsewhere. Returned as h, not 1 + h, so that for tiny f
+    (where c may be as large as the result) nothing is lost to rounding 1 + h.
+    """
+    f2 = f * f
+    g = 1.0 - f
+    return -f * fma(g, fma(f2, f2, f2), g)
+
+
+@vecfn
 def log1p_f64(x):
     """``log(1 + x)`` for float64, accurate for tiny x; -1, below -1, inf, NaN as NumPy.
 
     ``u = 1 + x`` is rounded, but its rounding error c is known exactly
-    (`two_sum`), and ``log(1+x) = log(u) + log(1 + c/u) ~ log(u) + c/u``.
+    (`two_sum`), and ``log(1+x) = log(u) + log(1 + c/u) ~ log(u) + c/u``, with
+    ``c/u = c 2**-k / (1 + f)`` from `_inv_one_plus_m1` (one division fewer).
+    u is at least 2**-53 (x > -1): a normal number, so no subnormal scaling.
 
     >>> log1p_f64(1e-20)  # doctest: +SKIP
     1e-20
     """
     u, c = two_sum(1.0, x)
-    u = 1.0 if not u > 0.0 else u  # x <= -1 or NaN: selected away below
-    k, f = split_exponent(u)
+    # x <= -1 or NaN: the bit arithmetic below stays finite (1 + f is within
+    # [sqrt(1/2), sqrt(2)) for any bits) and the result is selected away
+    ix = as_int64(u) - SQRT_HALF_BITS
+    k = ix >> 52
+    f = as_float64(as_int64(u) - (k << 52)) - 1.0
+    kf = np.float64(k)
     hi, lo = log1p_reduced(f)
-    s, e = fast_two_sum(k * LN2_HI, hi)
-    cu = c / u  # log(1 + c/u), to second order: matters where u rounded to 1
-    y = s + (e + fma(k, LN2_LO, lo + fma(-0.5 * cu, cu, cu)))
+    s, e = fast_two_sum(kf * LN2_HI, hi)
+    # log(1 + c/u), to second order: matters where u rounded to 1 (c = x there)
+    # 2**-k; 0 from k = 53 on, where c/u no longer shows (and 2**-1024 is no double)
+    scale = as_float64(((1023 - k) if k < 53 else 0) << 52)
+    cs = c * scale
+    cu = fma(cs, _inv_one_plus_m1(f), cs)
+    y = s + (e + fma(kf, LN2_LO, lo + fma(-0.5 * cu, cu, cu)))
     y = -np.inf if x == -1.0 else y
     y = np.nan if x < -1.0 else y
     y = y if x < np.inf else x + x
@@ -242,12 +267,13 @@ def log10_f32(x):
 
 @vecfn
 def log1p_f32(x):
-    """``log(1 + x)`` for float32; ``1 + x`` rounds in float64 only for |x| < 2**-29
-    (then u ~ 1 and ``log(u + c) ~ log(u) + c``, c its rounding error) or x > 2**53."""
+    """``log(1 + x)`` for float32, in float64: ``1 + x`` is exact there for every
+    float32 x from 2**-25 (below, the result is x) up to 2**53, and beyond, its
+    rounding no longer shows in a float32 result. So `log_reduced_f32` of it, one
+    rounding."""
     xd = np.float64(x)
-    u, c = two_sum(1.0, xd)
-    c = c if u < 2.0 else 0.0  # for huge x, c is no correction
-    y = log_reduced_f32(u if u > 0.0 else 1.0) + c
+    # x <= -1 or NaN: u's bits give some finite 1 + f all the same; selected away
+    y = log_reduced_f32(1.0 + xd)
     y = -np.inf if xd == -1.0 else y
     y = np.nan if xd < -1.0 else y
     y = np.float32(y) if xd < np.inf else x + x

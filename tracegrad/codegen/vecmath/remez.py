@@ -251,11 +251,6 @@ def _erfc_weight(center):
     return lambda s: mpmath.erfc(s + center)
 
 
-def _sinh_tail(z):
-    x = mpmath.sqrt(z)
-    return mpf(1) / 6 if z == 0 else (mpmath.sinh(x) - x) / (x * z)
-
-
 def _atan_tail(z):
     x = mpmath.sqrt(z)
     return -mpf(1) / 3 if z == 0 else (mpmath.atan(x) - x) / (x * z)
@@ -316,11 +311,6 @@ FITS: dict[str, tuple] = {
                  _erfc_weight(ERFC_CENTER)),
     "erfc_f32": (_log_erfc(ERFC_CENTER_F32), powers(0, 7), (0, 4.5),
                  _erfc_weight(ERFC_CENTER_F32)),
-    # sinh(x) = x + x^3 q(x^2) on |x| <= 1, relative to sinh(x)
-    "sinh_f64": (_sinh_tail, powers(0, 6), (TINY, 1),
-                 lambda z: z * mpmath.sqrt(z) / mpmath.sinh(mpmath.sqrt(z))),
-    "sinh_f32": (_sinh_tail, powers(0, 3), (TINY, 1),
-                 lambda z: z * mpmath.sqrt(z) / mpmath.sinh(mpmath.sqrt(z))),
     # atan(t) = t + t^3 q(t^2) on |t| <= 7/16, relative to atan(t)
     "atan_f64": (_atan_tail, powers(0, 10), (TINY, mpf(7) ** 2 / 256), _atan_weight),
     "atan_f32": (_atan_tail, powers(0, 4), (TINY, mpf(7) ** 2 / 256), _atan_weight),
@@ -337,7 +327,6 @@ TABLES = {
     "sin_f64": ("trig", "SIN_F64"), "sin_f32": ("trig", "SIN_F32"),
     "cos_f64": ("trig", "COS_F64"), "cos_f32": ("trig", "COS_F32"),
     "log_f64": ("log", "LOG_F64"), "log_f32": ("log", "LOG_F32"), "log_pow": ("power", "LOG_POW"),
-    "sinh_f64": ("hyperbolic", "SINH_F64"), "sinh_f32": ("hyperbolic", "SINH_F32"),
     "erf_f64": ("erf", "ERF_F64"), "erf_f32": ("erf", "ERF_F32"),
     "erfc_f64": ("erf", "ERFC_F64"), "erfc_f32": ("erf", "ERFC_F32"),
     "atan_f64": ("inverse_trig", "ATAN_F64"), "atan_f32": ("inverse_trig", "ATAN_F32"),
