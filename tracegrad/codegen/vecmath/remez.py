@@ -293,6 +293,9 @@ FITS: dict[str, tuple] = {
                 lambda z: z * mpmath.sqrt(z) / mpmath.sin(mpmath.sqrt(z)) if z else mpf(0)),
     "sin_f32": (_sin_tail, powers(0, 3), (TINY, (mpmath.pi / 4) ** 2),
                 lambda z: z * mpmath.sqrt(z) / mpmath.sin(mpmath.sqrt(z)) if z else mpf(0)),
+    # float32 sin and cos (= sin(x + pi/2)) on |x| <= pi/2, one polynomial
+    "sin_wide_f32": (_sin_tail, powers(0, 4), (TINY, (mpmath.pi / 2) ** 2),
+                     lambda z: z * mpmath.sqrt(z) / mpmath.sin(mpmath.sqrt(z)) if z else mpf(0)),
     # cos(x) = 1 - x^2/2 + x^4 q(x^2) on |x| <= pi/4, relative to cos(x)
     "cos_f64": (_cos_tail, powers(0, 5), (TINY, (mpmath.pi / 4) ** 2),
                 lambda z: z**2 / mpmath.cos(mpmath.sqrt(z))),
@@ -313,7 +316,7 @@ FITS: dict[str, tuple] = {
                  _erfc_weight(ERFC_CENTER_F32)),
     # atan(t) = t + t^3 q(t^2) on |t| <= 7/16, relative to atan(t)
     "atan_f64": (_atan_tail, powers(0, 10), (TINY, mpf(7) ** 2 / 256), _atan_weight),
-    "atan_f32": (_atan_tail, powers(0, 4), (TINY, mpf(7) ** 2 / 256), _atan_weight),
+    "atan_f32": (_atan_tail, powers(0, 9), (TINY, 1), _atan_weight),  # float32: on [0, 1]
     # asin(t) = t + t^3 q(t^2) on |t| <= 1/2, relative to asin(t)
     "asin_f64": (_asin_tail, powers(0, 12), (TINY, mpf(1) / 4), _asin_weight),
     "asin_f32": (_asin_tail, powers(0, 5), (TINY, mpf(1) / 4), _asin_weight),
@@ -325,6 +328,7 @@ TABLES = {
     "exp_f64": ("exp", "EXP_F64"), "exp_f32": ("exp", "EXP_F32"),
     "exp_f32_single": ("exp", "EXP_F32_SINGLE"), "tanh_f32": ("hyperbolic", "TANH_F32"),
     "sin_f64": ("trig", "SIN_F64"), "sin_f32": ("trig", "SIN_F32"),
+    "sin_wide_f32": ("trig", "SIN_WIDE_F32"),
     "cos_f64": ("trig", "COS_F64"), "cos_f32": ("trig", "COS_F32"),
     "log_f64": ("log", "LOG_F64"), "log_f32": ("log", "LOG_F32"), "log_pow": ("power", "LOG_POW"),
     "erf_f64": ("erf", "ERF_F64"), "erf_f32": ("erf", "ERF_F32"),
