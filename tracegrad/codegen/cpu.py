@@ -54,7 +54,7 @@ def generate(graph: Graph, name: str = "fn", math: str | None = None,
     # BLAS runs its own threads, and they spin after each call: a prange loop in
     # the same program then waits for cores they hold (on 2 cores each call costs
     # milliseconds). A program that calls BLAS keeps its loops serial.
-    serial = any(g.kind == "dot_general" and _uses_blas(g) for g in plan.groups)
+    serial = _uses_blas(plan)
     kernels = [lower(g, env, allow_parallel=not serial) for g in plan.groups]
     returns = _returns(graph, plan, env)  # may add array literals to env.consts
     parallel = any(k.parallel for k in kernels)
@@ -91,6 +91,12 @@ def generate(graph: Graph, name: str = "fn", math: str | None = None,
     if used:  # the vector math functions the kernels call, imported by name
         source = source.replace("from numba import prange\n",
                                 f"from numba import prange\n{vecmath.import_line(used)}\n", 1)
+    used = re.findall(r"\bgemm_(?:nn|tn)(?:_par)?\b", source)
+    if used:  # the contraction kernels, imported by name (see `gemm`)
+        from tracegrad.codegen import gemm
+
+        source = source.replace("from numba import prange\n",
+                                f"from numba import prange\n{gemm.import_line(used)}\n", 1)
     return Program(name, plan, kernels, source, consts, parallel)
 
 
@@ -104,8 +110,13 @@ def _fastmath(mode: str, fastmath: bool) -> str:
     return '{"reassoc"}' if mode == "vector" else "False"
 
 
-def _uses_blas(group) -> bool:
-    return group.nodes[0].outputs[0].dtype.kind in "fc"
+def _uses_blas(plan: Plan) -> bool:
+    """Whether some contraction of the program calls BLAS (see `gemm`)."""
+    if not any(g.kind == "dot_general" for g in plan.groups):
+        return False
+    from tracegrad.codegen import gemm  # imports Numba
+
+    return gemm.program_calls_blas(plan.groups)
 
 
 def _describe(k: Kernel) -> str:
