@@ -28,9 +28,7 @@ layout, so a new program does not compile them again. The code generator asks
 
 from __future__ import annotations
 
-import hashlib
 import math
-from pathlib import Path
 
 import numba
 import numpy as np
@@ -273,12 +271,11 @@ def call(m: int, k: int, n: int, x: tuple[str, bool], y: tuple[str, bool], out: 
 
 
 def import_line(names) -> str:
-    """The import statement of the generated module for the kernels it calls, with
-    a hash of this file: Numba's cache does not notice a change in a callee, and
-    the program's cache key includes its source.
+    """The import statement of the generated module for the kernels it calls (a
+    change to this file renames every program: its key hashes the generator's
+    source, `tracegrad.runtime.cache.environment_key`).
 
-    >>> import_line(["gemm_nn"]).split("  #")[0]
+    >>> import_line(["gemm_nn"])
     'from tracegrad.codegen.gemm import gemm_nn'
     """
-    digest = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
-    return f"from tracegrad.codegen.gemm import {', '.join(sorted(set(names)))}  # gemm {digest}"
+    return f"from tracegrad.codegen.gemm import {', '.join(sorted(set(names)))}"

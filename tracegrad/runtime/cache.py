@@ -53,21 +53,13 @@ def environment_key() -> str:
         # Numba's cache does not notice a change in an inlined callee: the vector
         # math functions' source is part of every program's key.
         f"vecmath={fingerprint()}",
-        # The graph -> program index must not outlive a change of the generator.
-        f"codegen={_codegen_fingerprint()}",
+        # Nor a change of the generator: the graph -> program index, and the
+        # contraction kernels programs call (gemm.py), depend on it.
+        f"codegen={fingerprint(Path(tracegrad.__file__).parent / 'codegen')}",
         f"numpy={numpy.__version__}", f"python={sys.version_info[:3]}",
         f"machine={platform.machine()}", f"cpu={llvm.get_host_cpu_name()}",
     ]
     return ";".join(parts)
-
-
-def _codegen_fingerprint() -> str:
-    codegen = Path(__file__).parent.parent / "codegen"
-    digest = hashlib.sha256()
-    for path in sorted(codegen.glob("*.py")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def program_key(source: str) -> str:

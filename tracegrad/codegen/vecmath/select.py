@@ -112,8 +112,9 @@ def import_line(names: Iterable[str]) -> str:
     return f"from tracegrad.codegen.vecmath import {', '.join(names)}" if names else ""
 
 
-def fingerprint() -> str:
-    """A hash of this package's source, for cache keys of generated programs.
+def fingerprint(folder: Path | None = None) -> str:
+    """A hash of the Python source in `folder` (default: this package), for cache
+    keys of generated programs.
 
     Numba's ``cache=True`` does not notice when an inlined callee changes, so a
     cached program would keep old vector math; a key that includes this does.
@@ -122,7 +123,7 @@ def fingerprint() -> str:
     16
     """
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    for path in sorted((folder or Path(__file__).parent).glob("*.py")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
