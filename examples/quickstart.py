@@ -25,7 +25,8 @@ def main() -> None:
     print(tg.make_ir(loss)(w, x))
 
     # 2. Compile it: the first call with a new signature (shapes, dtypes, pytree
-    #    structure) traces and compiles one Numba program; later calls hit the cache.
+    #    structure) traces it into one Numba program, compiled in the background
+    #    while the NumPy interpreter answers; later calls run the compiled program.
     fast_loss = tg.compile(loss)
     value, expected = fast_loss(w, x), loss(w, x)  # compiled, and NumPy itself
     np.testing.assert_allclose(value, expected, rtol=1e-12)

@@ -54,6 +54,7 @@ def compile(
     static_argnums: int | Sequence[int] = (),
     fastmath: bool = False,
     math: str | None = None,
+    tiered: bool | None = None,
 ) -> Any:
     """Compile `fn` into a static graph, traced once per input signature.
 
@@ -61,7 +62,10 @@ def compile(
     A call with new shapes, dtypes, pytree structure or static values traces again;
     other calls hit the cache. For the ``cpu`` backend, ``math="libm"`` (or
     ``TRACEGRAD_MATH=libm``) calls scalar libm instead of tracegrad's vector math,
-    and ``fastmath=True`` opts into LLVM's fast-math (see docs/vecmath.md).
+    and ``fastmath=True`` opts into LLVM's fast-math (see docs/vecmath.md). Its
+    program loads or compiles in the background while the NumPy interpreter answers
+    the first calls; ``tiered=False`` (or ``TRACEGRAD_TIERED=0``) makes the first
+    call wait for it instead (see docs/codegen.md).
 
     >>> import numpy as np, tracegrad as tg
     >>> @tg.compile
@@ -69,7 +73,8 @@ def compile(
     >>> round(float(f(np.ones(3))), 6)
     2.124112
     """
-    options = dict(backend=backend, static_argnums=static_argnums, fastmath=fastmath, math=math)
+    options = dict(backend=backend, static_argnums=static_argnums, fastmath=fastmath,
+                   math=math, tiered=tiered)
     if fn is None:
         return lambda f: CompiledFunction(f, **options)
     return CompiledFunction(fn, **options)

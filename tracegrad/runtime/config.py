@@ -3,8 +3,9 @@
 The table of flags, with examples, is docs/env-vars.md:
 ``TRACEGRAD_BACKEND`` (default backend: ``cpu``), ``TRACEGRAD_DUMP`` (stages to print:
 ``ir``, ``adjoint``, ``optimized``, ``kernels``, ``source``),
-``TRACEGRAD_DUMP_DIR`` (write dumps there instead of stderr) and
-``TRACEGRAD_CHECKS=1`` (verify the IR after every pass).
+``TRACEGRAD_DUMP_DIR`` (write dumps there instead of stderr),
+``TRACEGRAD_CHECKS=1`` (verify the IR after every pass) and ``TRACEGRAD_TIERED=0``
+(compile before the first call returns; see `tracegrad.runtime.tiered`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class Flags:
     dump: frozenset[str] = field(default_factory=frozenset)
     dump_dir: str | None = None
     checks: bool = False
+    tiered: bool = True
 
     @staticmethod
     def from_env(env: dict[str, str] | None = None) -> Flags:
@@ -39,6 +41,7 @@ class Flags:
             dump=dump & set(DUMP_STAGES),
             dump_dir=env.get("TRACEGRAD_DUMP_DIR") or None,
             checks=env.get("TRACEGRAD_CHECKS", "") not in ("", "0"),
+            tiered=env.get("TRACEGRAD_TIERED", "1") not in ("", "0"),
         )
 
 

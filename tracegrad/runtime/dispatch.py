@@ -2,13 +2,16 @@
 
 A call flattens the arguments, builds the signature key (pytree structure, shape
 and dtype of every array leaf, values of static arguments), and looks it up; a
-miss traces, optimises and prepares an executable for the backend. Inside another
-trace, a compiled function is simply inlined: its graph becomes part of the outer one.
+miss traces, optimises and prepares an executable for the backend; for the CPU
+backend, the program loads or compiles on a background thread while the NumPy
+interpreter answers (`tracegrad.runtime.tiered`). Inside another trace, a compiled
+function is simply inlined: its graph becomes part of the outer one.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -20,7 +23,7 @@ import numpy as np
 from tracegrad.autodiff.custom import inline_custom_calls
 from tracegrad.ir.graph import Graph
 from tracegrad.ir.passes import optimize
-from tracegrad.runtime import backends, config
+from tracegrad.runtime import backends, config, tiered
 from tracegrad.tracer.context import current_builder
 from tracegrad.tracer.errors import user_error
 from tracegrad.tracer.pytree import TreeDef, tree_flatten, tree_unflatten
@@ -84,6 +87,7 @@ class CompiledFunction:
         dump_stage: str = "ir",
         math: str | None = None,
         fastmath: bool = False,
+        tiered: bool | None = None,
     ) -> None:
         self.fn = fn
         self.backend = backend or config.FLAGS.backend
@@ -101,8 +105,10 @@ class CompiledFunction:
 
             math_mode(math)  # validate now, not at the first call
         self.options = (("math", math), ("fastmath", bool(fastmath)))
+        self.tiered = tiered  # None: TRACEGRAD_TIERED decides at each compile
         self._cache: dict[Hashable, _Entry] = {}
         self._fast: dict[Hashable, _Entry] = {}
+        self._compiling: list[threading.Thread] = []
         functools.update_wrapper(self, fn, updated=())
 
     # --- calling ---------------------------------------------------------------
@@ -128,10 +134,23 @@ class CompiledFunction:
         key = (tree, static, tuple(_leaf_key(x) for x in leaves))
         entry = self._cache.get(key)
         if entry is None:
-            entry = self._cache[key] = self._build(args)
+            fast_key = None
             if not self.static_argnums and all(type(a) is np.ndarray for a in args):
-                self._fast[tuple([(type(a), a.shape, a.dtype) for a in args])] = entry
+                fast_key = tuple([(type(a), a.shape, a.dtype) for a in args])
+            entry = self._build(args, partial(self._install, key, fast_key))
         return entry.finish(entry.run(leaves))
+
+    def block_until_compiled(self) -> None:
+        """Wait for the programs still compiling in the background (see
+        `tracegrad.runtime.tiered`); afterwards every traced signature runs compiled.
+
+        >>> import tracegrad as tg
+        >>> f = tg.compile(lambda x: np.sum(np.tanh(x)))
+        >>> _ = f(np.ones(3))  # answered by the interpreter
+        >>> f.block_until_compiled()  # doctest: +SKIP
+        """
+        while self._compiling:
+            self._compiling.pop().join()
 
     def lower(self, *args: Any) -> Lowered:
         """Trace and optimise for the signature of `args`, without running.
@@ -189,16 +208,40 @@ class CompiledFunction:
     def _optimize(self, graph: Graph) -> Graph:
         return optimize(inline_custom_calls(graph), checks=config.FLAGS.checks)
 
-    def _build(self, args: Sequence[Any]) -> _Entry:
+    def _build(self, args: Sequence[Any], install: Callable[[_Entry], None]) -> _Entry:
         lowered = self.lower(*args)
         config.dump(self.dump_stage, self.name, str(lowered.ir))
         config.dump("optimized", self.name, str(lowered.optimized))
+        if self._compiles_in_background(lowered):
+            entry = _Entry(backends.make_executable("numpy", lowered.optimized, self.name),
+                           lowered.out_tree)
+            install(entry)
+            self._compiling.append(tiered.compile_in_background(
+                partial(self._executable, lowered),
+                lambda run: install(_Entry(run, lowered.out_tree)), self.name))
+            return entry
+        entry = _Entry(self._executable(lowered), lowered.out_tree)
+        install(entry)
+        return entry
+
+    def _compiles_in_background(self, lowered: Lowered) -> bool:
+        tiered = config.FLAGS.tiered if self.tiered is None else self.tiered
+        return tiered and self.backend == "cpu"
+
+    def _executable(self, lowered: Lowered) -> Callable[[list], list]:
         run = backends.make_executable(self.backend, lowered.optimized, self.name,
                                        **dict(self.options))
         if self.backend == "cpu" and {"kernels", "source"} & config.FLAGS.dump:
             config.dump("kernels", self.name, str(lowered.kernels))
             config.dump("source", self.name, lowered.source)
-        return _Entry(run, lowered.out_tree)
+        return run
+
+    def _install(self, key: Hashable, fast_key: Hashable | None, entry: _Entry) -> None:
+        # Plain dict stores: the background thread swapping in the compiled entry
+        # needs no lock, and a call never sees a half-built one.
+        self._cache[key] = entry
+        if fast_key is not None:
+            self._fast[fast_key] = entry
 
 
 @dataclass(frozen=True)
