@@ -156,3 +156,13 @@ def test_exiting_process_waits_for_the_compile(tmp_path):
     assert run("exit") == {"first_compiled": False, "ok": True}
     assert list(tmp_path.glob("tg_*.py")), "the background compile did not reach the cache"
     assert run("wait") == {"first_compiled": False, "ok": True, "hits": 1, "misses": 0}
+
+
+def test_a_documented_limit_says_what_to_do(cache_dir, rng):
+    fn = tg.compile(lambda x: x * x + 1.0, backend="cpu", tiered=True)
+    x = rng.standard_normal(4).astype(np.float16)
+    with pytest.warns(tiered.TieredWarning, match="does not support float16.*use float32"):
+        got = fn(x)
+        fn.block_until_compiled()
+    assert got.dtype == np.float16 and not compiled(fn)
+    np.testing.assert_allclose(fn(x), x * x + np.float16(1.0), rtol=1e-3)

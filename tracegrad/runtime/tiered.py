@@ -42,15 +42,22 @@ def compile_in_background(build: Callable[[], Any], install: Callable[[Any], Non
         try:
             executable = build()
         except Exception as exc:  # noqa: BLE001 - the interpreter keeps serving the calls
-            what = f"{type(exc).__name__}: {exc}".splitlines()[0]
-            warnings.warn(
-                f"tracegrad: compiling {name} for the CPU failed ({what}); it keeps "
-                "running on the NumPy interpreter. Please report this: the code "
-                "generator should compile every graph (TRACEGRAD_TIERED=0 raises it "
-                "at the first call instead).", TieredWarning, stacklevel=1)
+            warnings.warn(_message(name, exc), TieredWarning, stacklevel=1)
             return
         install(executable)
 
     thread = threading.Thread(target=work, name=f"tracegrad-compile-{name}", daemon=False)
     thread.start()
     return thread
+
+
+def _message(name: str, exc: Exception) -> str:
+    from tracegrad.codegen.kernel import CodegenError
+
+    if isinstance(exc, CodegenError):  # a documented limit (float16): say what to do
+        return (f"tracegrad: {name} keeps running on the NumPy interpreter: {exc} "
+                "(with tiered=False this is an error at the first call)")
+    what = f"{type(exc).__name__}: {exc}".splitlines()[0]
+    return (f"tracegrad: compiling {name} for the CPU failed ({what}); it keeps running "
+            "on the NumPy interpreter. Please report this: the code generator should "
+            "compile every graph (with tiered=False it raises at the first call).")
