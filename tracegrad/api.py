@@ -263,6 +263,10 @@ class _Jacobian:
         """The lowered Jacobian graph for the signature of `args` (see `compile`)."""
         return self._compiled.lower(*args)
 
+    def block_until_compiled(self) -> None:
+        """Wait for the programs compiling in the background (see `compile`)."""
+        self._compiled.block_until_compiled()
+
     def _traced(self, *args: Any) -> Any:
         nums = T.normalize_argnums(self.argnums, len(args), self.__name__)
         diff = [args[i] for i in nums]
