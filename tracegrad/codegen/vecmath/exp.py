@@ -12,9 +12,8 @@ that results near overflow and in the subnormal range are rounded once.
 exp_f32 computes in float32 arithmetic (16 lanes of a zmm register, not 8): the same
 reduction with a float32 split of ln2, ``1 + r`` kept as a pair of floats so that
 the result rounds once, and a two-factor scaling (0.79 ulp, measured over every
-float32). expm1_f32 computes in float64 with a shorter polynomial and rounds once:
-within 1 ulp by a wide margin, and overflow, underflow and subnormal results come
-out of that single rounding as NumPy's do.
+float32). expm1_f32 is float32 arithmetic too: ``(2**n - 1) + 2**n r`` summed exactly
+and the small rest rounded once into it (0.79 ulp over every float32).
 
 >>> exp_f64(1.0)  # doctest: +SKIP
 2.718281828459045
@@ -217,17 +216,6 @@ def expm1_f64(x):
     return y if fabs(x) >= 5.551115123125783e-17 else x
 
 
-@vecfn
-def expm1_f32(x):
-    """``exp(x) - 1`` for float32 (computed in float64, rounded once)."""
-    xd = _clamp(np.float64(x), -104.0, 89.0)
-    n, r = reduce_ln2(xd)
-    e = fma(r * r, exp_tail_f32(r), r)
-    s = pow2(n)
-    y = np.float32(fma(s, e, s - 1.0))  # s - 1 exact for |n| <= 52; else -1 or huge
-    return x if not fabs(x) >= np.float32(2.9802322e-08) else y  # 2^-25: tiny, -0.0, NaN
-
-
 # --- float32 in single precision ------------------------------------------------------
 #
 # 16 lanes of a zmm register instead of 8: the reduction, the polynomial and the
@@ -241,6 +229,9 @@ LOG2E_F32 = F32(1.442695)
 LN2_HI_F32 = F32(0.693145751953125)  # ln 2 with 9 trailing zero bits: n*LN2_HI_F32 exact
 LN2_LO_F32 = F32(1.4286068e-06)  # ln 2 - LN2_HI_F32
 ONE_F32 = F32(1.0)
+HALF_F32 = F32(0.5)
+TWO_F32 = F32(2.0)
+EXPM1_Z_MIN_F32 = SHIFT_F32 - F32(24.0)  # n = -24 (expm1_f32)
 SHIFT_BITS_F32 = 0x4B400000  # the bits of SHIFT_F32
 
 # exp(r) = 1 + r + r^2 q(r) on |r| <= ln2/2 in float32 arithmetic (the fit of
@@ -252,6 +243,8 @@ EXP_F32_SINGLE = (
     F32(0.008368710055947304),
     F32(0.001381461275741458),
 )
+# EXP_F32 rounded to float32 (expm1_f32: 1e-9 relative, cancellation leaves less room)
+EXPM1_F32_SINGLE = tuple(F32(c) for c in EXP_F32)
 
 
 @vecfn
@@ -321,3 +314,38 @@ def exp_f32(x):
     h, t = exp_pair_f32(r)
     y = scale2_f32(h + t, z)
     return x if x != x else y
+
+
+@vecfn
+def expm1_f32(x):
+    """``exp(x) - 1`` for float32, in float32 arithmetic (16 lanes), within 1 ulp.
+
+    With ``x = n*ln2 + r`` and ``h = 2**(n-1)``: ``expm1(x) = 2 ((h - 1/2) + h r +
+    h (r^2 q(r) + r_lo))``. ``h - 1/2`` is exact for |n| <= 24 (above, its rounding
+    error joins the small terms, exactly), ``h r`` is exact, and the two are summed
+    exactly: only the small terms and the one final sum round, and small x (n = 0)
+    give ``r + r^2 q`` with no cancellation. q is EXP_F32's fit (one degree above
+    EXP_F32_SINGLE's), rounded to float32: 1e-9. The halves keep 2**n finite up to
+    n = 128 (overflow comes from the final doubling). n is held at -24 or above:
+    there 2**n is below half an ulp of the result -1, so that r may leave the
+    polynomial's range without its part of the result showing.
+    """
+    xc = clamp_f32(x, F32(-18.0), F32(89.0))  # expm1 rounds to -1 below -17.33
+    z = fma(xc, LOG2E_F32, SHIFT_F32)
+    z = z if z > EXPM1_Z_MIN_F32 else EXPM1_Z_MIN_F32  # n >= -24
+    n = z - SHIFT_F32
+    r1 = fma(-n, LN2_HI_F32, xc)  # exact
+    r = fma(-n, LN2_LO_F32, r1)
+    r_lo = fma(-n, LN2_LO_F32, r1 - r)  # what rounding r lost
+    h = pow2_f32(z - ONE_F32)  # 2**(n-1)
+    a = h - HALF_F32
+    a_lo = (h - a) - HALF_F32  # 0, or the -1/2 that a lost (n >= 25)
+    hi, lo = fast_two_sum(a, h * r)  # |h - 1/2| >= |h r| (or a = 0)
+    # h (r^2 q(r) + r_lo), rounded once into the small terms: where hi cancels
+    # (n = 1, r ~ -ln2/2) they are a third of the result
+    r2 = r * r
+    small = fma(h, r_lo, lo + a_lo)
+    small = fma(HALF_F32 * h, fma(r, r, -r2), small)  # r^2's rounding error, times ~1/2
+    small = fma(h * r2, horner(EXPM1_F32_SINGLE, r), small)
+    y = TWO_F32 * (hi + small)
+    return x if not fabs(x) >= F32(2.9802322e-08) else y  # 2^-25: tiny, -0.0, NaN

@@ -10,7 +10,8 @@ double-double too, so every function here is within about 0.6 ulp; log2 and log1
 multiply the double-double by 1/ln2 or 1/ln10 before the one final rounding.
 
 log_f32 is the same method in float32 arithmetic (fdlibm's float variant, 16 lanes;
-0.84 ulp measured over every float32). log1p, log2 and log10 for float32 compute in
+0.84 ulp measured over every float32), and so is log10_f32 (0.76 ulp), with the
+leading products by 1/ln10 and log10(2) exact. log1p and log2 for float32 compute in
 float64 (where no float32 input is subnormal) with a shorter polynomial and round
 once.
 
@@ -258,11 +259,52 @@ def log2_f32(x):
     return _log_special_f32(x, log_reduced_f32(xd if xd > 0.0 else 1.0) * INV_LN2_HI)
 
 
+# log10(2) with 13 trailing zero bits (k*LOG10_2_HI_F32 is exact for every k), and
+# 1/ln10, each as a float32 pair
+LOG10_2_HI_F32 = F32(0.301025390625)
+LOG10_2_LO_F32 = F32(4.605039e-06)
+INV_LN10_HI_F32 = F32(0.4342945)
+INV_LN10_LO_F32 = F32(-1.010305e-08)
+HALF_INV_LN10_F32 = F32(0.5) * INV_LN10_HI_F32
+
+
+@vecfn
+def _split_f32(x):
+    """``(kf, f)``, float32: ``x = 2**kf (1 + f)``, sqrt(1/2) < 1 + f <= sqrt(2), f
+    exact, for positive finite x (as in `log_f32`; subnormals scaled by 2**23)."""
+    small = x < TINY_F32
+    bits = as_int32(x * TWO23_F32 if small else x)
+    m = as_float32((bits & 0x007FFFFF) | 0x3F800000)
+    big = m > SQRT2_F32
+    kf = as_float32((bits >> 23) + SHIFT_BITS_F32) - (SHIFT_F32 + F32(127.0))
+    kf = kf + (ONE_F32 if big else ZERO_F32) - (K_SUBNORMAL_F32 if small else ZERO_F32)
+    return kf, (HALF_F32 * m if big else m) - ONE_F32
+
+
 @vecfn
 def log10_f32(x):
-    """``log10(x)`` for float32."""
-    xd = np.float64(x)
-    return _log_special_f32(x, log_reduced_f32(xd if xd > 0.0 else 1.0) * INV_LN10_HI)
+    """``log10(x)`` for float32, in float32 arithmetic (16 lanes), within 1 ulp.
+
+    `log_f32`'s ``log(1+f) = f - hfsq + v``, ``v = s (hfsq + R(s^2))``, times 1/ln10
+    with the leading product ``f/ln10`` exact as a pair (FMA), and
+    ``k log10(2)`` exact in its leading part: the two large terms are summed exactly,
+    everything else is small and rounds once into the result.
+    """
+    kf, f = _split_f32(x)
+    s = f / (TWO_F32 + f)
+    z = s * s
+    ff = f * f
+    hfsq = HALF_F32 * ff
+    v = s * fma(z, horner(LOG_F32_SINGLE, z), hfsq)
+    p = f * INV_LN10_HI_F32
+    p_lo = fma(f, INV_LN10_HI_F32, -p)
+    hi, lo = fast_two_sum(kf * LOG10_2_HI_F32, p)  # |k log10(2)| > |p| unless k = 0
+    # the small terms, each rounded at a fraction of the result's ulp: k's and f's
+    # low parts, (v - hfsq)/ln10, and what rounding f*f lost
+    rest = fma(kf, LOG10_2_LO_F32, p_lo)
+    rest = fma(fma(f, f, -ff), -HALF_INV_LN10_F32, fma(f - hfsq, INV_LN10_LO_F32, rest))
+    rest = fma(-hfsq, INV_LN10_HI_F32, fma(v, INV_LN10_HI_F32, rest))  # the largest last
+    return _log_special_f32(x, hi + (lo + rest))
 
 
 @vecfn
