@@ -178,9 +178,9 @@ def _python_fallbacks() -> None:
         return np.array(value, from_dtype).view(to_dtype)[()]
 
     def fma_(a, b, c):
-        exact = Fraction(float(a)) * Fraction(float(b)) + Fraction(float(c))
-        if not all(np.isfinite([a, b, c])):
+        if not all(np.isfinite([a, b, c])):  # no Fraction of inf or nan
             return type(a)(a * b + c)
+        exact = Fraction(float(a)) * Fraction(float(b)) + Fraction(float(c))
         return type(a)(float(exact))
 
     def horner_(coefficients, x):

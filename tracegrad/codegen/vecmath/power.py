@@ -1,15 +1,21 @@
 """pow and sqrt, float64 and float32.
 
-pow(x, y) = exp(y * log|x|), where the error of log|x| is multiplied by y: for the
-result to stay within an ulp, log|x| is computed to about 2**-70 (absolute) as a
-double-double: ``log(1+f) = 2s + 2s^3/3 + 2s^5/5 + s^7 R(s^2)`` with s = f/(2+f)
-carried as a double-double and the first three terms summed exactly (fit
-``log_pow``). The
-product with y is split exactly (FMA), and exp takes its low part into the
-reduced argument (`exp.expm1_reduced_dd`). The special cases of C99's pow, which
-NumPy follows, are selects: ``pow(x, 0) = 1`` and ``pow(1, y) = 1`` even for NaN,
-the sign of an odd integer power of a negative x, NaN for a negative x to a
-non-integer power, the signed zeros and infinities.
+pow(x, y) = exp(y * log|x|), where the error of log|x| is multiplied by y (up to
+745 where the result is finite): for the result to stay within an ulp, float64 pow
+computes log|x| to about 2**-66 relative, as a double-double, with
+``log(1+f) = 2s + s z (2/3 + z Q(z))``, s = f/(2+f), z = s^2: 2s and s z (2/3 + ...),
+below 1% of the sum, are carried as pairs, and only z Q, below 2**-12 of it, is
+plain float64 (fit ``log_pow``). The product with y is split exactly (FMA), and
+exp takes its low part into the reduced argument. float32 pow needs none of this:
+``2**(y log2|x|)`` in plain float64 is accurate far beyond a float32 result.
+
+The special cases of C99's pow, which NumPy follows, mostly fall out of the
+arithmetic: log|x| is set to -inf, inf or NaN for |x| = 0, inf or NaN, and to NaN
+for a negative x to a non-integer power; at |x| = 1 y is replaced by 0, so that
+y = +-inf gives 1; the clamped exponent gives 0 and inf. Selects
+remain for the sign of an odd integer power of a negative x and for
+``pow(x, 0) = pow(1, y) = 1``, even for NaN. No step converts a float to an
+integer: exponents come out of the low bits of a sum with 1.5 * 2**52.
 
 sqrt is the hardware instruction (correctly rounded).
 
@@ -21,137 +27,207 @@ from __future__ import annotations
 
 import numpy as np
 
-from tracegrad.codegen.vecmath.dd import fast_two_sum, two_prod, two_sum
-from tracegrad.codegen.vecmath.exp import (
-    _clamp,
-    exp_tail_f32,
-    expm1_reduced_dd,
-    pow2,
-    reduce_ln2,
-    scale2,
+from tracegrad.codegen.vecmath.dd import fast_two_sum, two_prod
+from tracegrad.codegen.vecmath.exp import EXP_F64, LOG2E
+from tracegrad.codegen.vecmath.exp import LN2_HI as LN2_HI_53
+from tracegrad.codegen.vecmath.exp import LN2_LO as LN2_LO_53
+from tracegrad.codegen.vecmath.intrinsics import (
+    as_float64,
+    as_int64,
+    estrin,
+    fabs,
+    fma,
+    horner,
+    rint,
+    sqrt,
 )
-from tracegrad.codegen.vecmath.intrinsics import as_int64, estrin, fabs, fma, rint, sqrt
 from tracegrad.codegen.vecmath.jit import vecfn
-from tracegrad.codegen.vecmath.log import LN2_HI, LN2_LO, log1p_reduced, split_exponent
+from tracegrad.codegen.vecmath.log import LN2_HI, LN2_LO, SQRT_HALF_BITS, split_exponent
+
+SHIFT = 6755399441055744.0  # 1.5 * 2**52: p + SHIFT rounds p to an integer n ...
+SHIFT_BITS = 0x4338000000000000  # ... held in the low bits of these
+MAX_BITS = 0x7FEFFFFFFFFFFFFF  # the bits of the largest float64
+
+# --- float64 --------------------------------------------------------------------------
 
 TWO_THIRDS_HI = 0.6666666666666666
 TWO_THIRDS_LO = 3.700743415417188e-17
-TWO_FIFTHS_HI = 0.4
-TWO_FIFTHS_LO = -2.2204460492503132e-17
-
-# R(z) with log(1+f) = 2s + 2s^3/3 + 2s^5/5 + s^7 R(s^2): relative error of the fit
-# 5.9e-18 (of a term below 1.3e-6)
+# Q(z) with log(1+f) = 2s + s z (2/3 + z Q(z)), z = s^2 (fit "log_pow"): error
+# 1.1e-20 relative to log(1+f)
 LOG_POW = (
-    0.2857142857142857,
-    0.22222222222222948,
-    0.18181818181300333,
-    0.15384615525010048,
-    0.13333314667271542,
-    0.11766050514890895,
-    0.10472890581163663,
-    0.10617182995377046,
+    0.4000000000000225,
+    0.2857142857010315,
+    0.22222222519294846,
+    0.18181784421204905,
+    0.1538675487884955,
+    0.13256873981881998,
+    0.13195814485835816,
 )
+LOG_POW_TAIL = LOG_POW[1:]
 
 
 @vecfn
-def log_dd(a):
-    """``log(a)`` as a double-double ``(hi, lo)``, absolute error ~2**-70, finite a > 0."""
+def _log_dd(a):
+    """``log(a)`` as a double-double ``(hi, lo)`` (lo not normalised), relative error
+    ~2**-66, for finite a > 0, subnormal included."""
     k, f = split_exponent(a)
-    d_hi, d_lo = fast_two_sum(2.0, f)  # 2 + f, exactly
-    inv = 1.0 / d_hi
+    d = 2.0 + f
+    d_lo = f - (d - 2.0)  # 2 + f = d + d_lo exactly
+    inv = 1.0 / d
     s = f * inv
-    s_lo = (fma(-s, d_hi, f) - s * d_lo) * inv  # s + s_lo = f/(2+f), from the remainder
+    s_lo = (fma(-s, d, f) - s * d_lo) * inv  # s + s_lo = f/(2+f), from the remainder
     z = s * s
-    z_lo = fma(s, s, -z) + 2.0 * s * s_lo
-    # 2s^3/3 and 2s^5/5 in double-double (s^3 = s z, s^5 = s^3 z, each exact to
-    # ~2**-105), and the rest s^7 R(z), below 1.3e-6, in plain float64
-    p, p_lo = two_prod(s, z)
-    p_lo = fma(s, z_lo, fma(s_lo, z, p_lo))
-    c, c_lo = two_prod(p, TWO_THIRDS_HI)
-    c_lo = fma(p, TWO_THIRDS_LO, fma(p_lo, TWO_THIRDS_HI, c_lo))
-    q, q_lo = two_prod(p, z)
-    q_lo = fma(p, z_lo, fma(p_lo, z, q_lo))
-    d, d_lo = two_prod(q, TWO_FIFTHS_HI)
-    d_lo = fma(q, TWO_FIFTHS_LO, fma(q_lo, TWO_FIFTHS_HI, d_lo))
-    tail = q * z * estrin(LOG_POW, z)
-    # k ln2 + 2s + 2s^3/3 + 2s^5/5 + tail; k*LN2_HI is exact, 2s too
-    u, e1 = two_sum(k * LN2_HI, 2.0 * s)
-    u, e2 = two_sum(u, c)
-    u, e3 = two_sum(u, d)
-    lo = ((e1 + e2) + e3) + (fma(k, LN2_LO, 2.0 * s_lo) + ((c_lo + d_lo) + tail))
-    return fast_two_sum(u, lo)
+    z_lo = fma(2.0 * s, s_lo, fma(s, s, -z))  # (s + s_lo)^2 - z
+    # the tail by Estrin's scheme (a shorter chain: faster here), the last step as
+    # Horner's, which rounds q once at its own magnitude
+    q = fma(z, estrin(LOG_POW_TAIL, z), LOG_POW[0])
+    zq = fma(z, q, z_lo * q)
+    w = TWO_THIRDS_HI + zq
+    w_lo = ((TWO_THIRDS_HI - w) + zq) + TWO_THIRDS_LO  # the first difference is exact
+    # s^3 = (s + s_lo)(z + z_lo), apart from the polynomial (a shorter chain), then
+    # s z w = (s3 + s3_lo)(w + w_lo), each to ~2**-100
+    s3 = s * z
+    s3_lo = fma(s, z, -s3) + fma(s, z_lo, s_lo * z)
+    t = s3 * w
+    t_lo = fma(s3, w, -t) + fma(s3, w_lo, s3_lo * w)
+    hi, e1 = fast_two_sum(2.0 * s, t)
+    hi, e2 = fast_two_sum(k * LN2_HI, hi)  # |k ln2| > |hi| unless k = 0; k LN2_HI exact
+    return hi, e2 + fma(k, LN2_LO, e1 + fma(2.0, s_lo, t_lo))
 
 
 @vecfn
-def _is_odd_integer(y):
-    # |y| >= 2^53 is even; rint(y) == y also holds for inf, whose half is "even"
-    half = 0.5 * y
-    return (rint(y) == y) & (rint(half) != half)
+def _exp_dd(p, p_lo):
+    """``exp(p + p_lo)`` for p in [-746, 710] and ``|p_lo| <= 2**-40``, to about
+    2**-60 relative before its one rounding; NaN gives NaN.
+
+    ``p = n ln2 + r``: n comes out of a sum's low bits (no integer conversion),
+    ``p - n LN2_HI`` is exact, and the rest joins it as a pair ``r + r_lo``;
+    ``exp(r) = h + (what rounding 1 + r lost + r^2/2 + r^3 q(r))`` then rounds
+    once, and 2**n is applied in two factors, so that subnormal results round once.
+    """
+    z = fma(p, LOG2E, SHIFT)
+    n = z - SHIFT
+    r_hi = fma(-n, LN2_HI_53, p)  # exact
+    delta = fma(-n, LN2_LO_53, p_lo)
+    r = r_hi + delta
+    r_lo = delta - (r - r_hi)  # (|delta| > |r_hi| only where both are tiny)
+    r2 = r * r
+    small = fma(fma(r, r, -r2), 0.5, fma(r_lo, r, r_lo))
+    t = fma(r2 * r, horner(EXP_F64, r), small) + 0.5 * r2  # expm1(r + r_lo) - r
+    h = 1.0 + r
+    mant = h + ((r - (h - 1.0)) + t)
+    ni = as_int64(z) - SHIFT_BITS
+    a = ni >> 1
+    return mant * as_float64((a + 1023) << 52) * as_float64((ni - a + 1023) << 52)
 
 
 @vecfn
 def pow_f64(x, y):
-    """``x ** y`` for float64 (C99 pow, as ``np.power``), within 1 ulp (0.56 measured).
+    """``x ** y`` for float64 (C99 pow, as ``np.power``), within 1 ulp (0.67 measured,
+    where y log|x| is near +-745 and |x| near sqrt(2) 2**k: see the module docstring).
 
     >>> pow_f64(-8.0, 1.0 / 3.0)  # doctest: +SKIP
     nan
     """
     ax = fabs(x)
-    finite_x = (ax > 0.0) & (ax < np.inf)
-    l_hi, l_lo = log_dd(ax if finite_x else 1.0)
-    p, p_lo = two_prod(y, l_hi)
-    p_lo = fma(y, l_lo, p_lo)
-    p_lo = p_lo if fabs(p) < np.inf else 0.0
-    # beyond these the result is inf or 0 anyway; the clamp keeps n in range
-    big = p > 710.0
-    tiny = p < -746.0
-    pc = 710.0 if big else (-746.0 if tiny else (p if p == p else 0.0))
-    p_lo = 0.0 if big | tiny else p_lo
-    n, r, t = expm1_reduced_dd(pc, p_lo)
-    h = 1.0 + r
-    t = t + (r - (h - 1.0))
-    res = scale2(h + t, n)
-    # |x| = 0 or inf (log is -inf or inf); |x| = 1 with y = +-inf (log 0 times inf)
-    pos_y = y > 0.0
-    res = (0.0 if pos_y else np.inf) if ax == 0.0 else res
-    res = (np.inf if pos_y else 0.0) if ax == np.inf else res
-    res = 1.0 if (ax == 1.0) & (fabs(y) == np.inf) else res
-    # signs and NaNs
-    odd = _is_odd_integer(y)
+    yi = rint(y)
+    hi, lo = _log_dd(ax)
+    hi = np.nan if (x < 0.0) & (yi != y) else hi
+    # 0 < |x| < inf as one unsigned comparison of the bits (|x| = 0 wraps around)
+    finite = np.uint64(as_int64(ax) - 1) < np.uint64(MAX_BITS)
+    hi = hi if finite else (ax - 1.0) * np.inf  # -inf, inf, NaN
+    yc = 0.0 if ax == 1.0 else y  # 1 also for y = +-inf; (-1)**NaN keeps its NaN hi
+    p, p_lo = two_prod(yc, hi)
+    p_lo = fma(yc, lo, p_lo)
+    pc = 710.0 if 710.0 < p else p  # exp overflows and underflows beyond
+    pc = -746.0 if -746.0 > pc else pc
+    res = _exp_dd(pc, p_lo if pc == p else 0.0)
+    half = 0.5 * y
+    odd = (yi == y) & (rint(half) != half)  # |y| >= 2**53 is even, so is inf
     res = -res if (as_int64(x) < 0) & odd else res
-    non_integer = rint(y) != y
-    res = np.nan if (x < 0.0) & (x > -np.inf) & non_integer else res
-    res = x + y if (x != x) | (y != y) else res
-    res = 1.0 if (y == 0.0) | (x == 1.0) else res
-    return res
+    return 1.0 if (y == 0.0) | (x == 1.0) else res
+
+
+# --- float32 --------------------------------------------------------------------------
+
+# log2(1 + f) = s P(s^2), s = f/(2+f), sqrt(1/2) <= 1 + f < sqrt(2) (fit
+# "log2_pow_f32"): relative error 4.2e-12, so that y log2|x| (up to 150) is off by
+# at most 2**-30 absolute
+LOG2_POW_F32 = (
+    2.88539008179008,
+    0.9617966733501694,
+    0.5770835832594705,
+    0.41167282712498476,
+    0.3407280081548231,
+)
+# 2**r = 1 + r Q(r) on |r| <= 1/2 (fit "exp2_pow_f32"): relative error 2.6e-9, 0.04
+# ulp of float32; the 1 is exact, so that exact powers of two stay exact
+EXP2_POW_F32 = (
+    0.6931472149680392,
+    0.24022652782875897,
+    0.05550310550996569,
+    0.009617692974921611,
+    0.001340664390479855,
+    0.00015594677539989673,
+)
+
+
+@vecfn
+def _log2_wide(ax):
+    """``log2(ax)`` in float64 for a float32 ``ax`` (widened, so never subnormal),
+    relative error ~2**-38; 0 gives -1023 and inf 1024 (callers select those)."""
+    bits = as_int64(ax)
+    k = (bits - SQRT_HALF_BITS) >> 52
+    f = as_float64(bits - (k << 52)) - 1.0
+    s = f / (2.0 + f)
+    return fma(s, horner(LOG2_POW_F32, s * s), np.float64(k))
+
+
+@vecfn
+def _exp2_wide(p, sign):
+    """``2**p`` in float64 for ``-160 <= p <= 160``, relative error ~2**-28, with the
+    sign bit `sign` (0 or 1 << 63) added in; NaN gives NaN.
+
+    No integer conversion: n = rint(p) comes out of a sum's low bits, and adding
+    ``n << 52`` (and the sign) to the bits of 2**r scales it (normal throughout).
+    A NaN p stays NaN: its low 12 bits are zero (a widened float32's are), so the
+    sum leaves its exponent alone.
+    """
+    z = p + SHIFT
+    r = p - (z - SHIFT)  # exact, |r| <= 1/2
+    two_r = fma(r, horner(EXP2_POW_F32, r), 1.0)
+    return as_float64(as_int64(two_r) + ((as_int64(z) << 52) + sign))
 
 
 @vecfn
 def pow_f32(x, y):
-    """``x ** y`` for float32: exp(y log|x|) in float64, rounded once."""
+    """``x ** y`` for float32: ``2**(y log2|x|)`` in float64, rounded once (0.54 ulp
+    measured).
+
+    The log polynomial's error (2**-38), times |y log2|x|| <= 160, stays near 2**-30
+    of the result, far below what a float32 result needs, so nothing is carried as
+    a pair. The special cases are those of `pow_f64` (module docstring); the sign
+    is an integer sum on the result's bits.
+    """
     xd = np.float64(x)
     yd = np.float64(y)
     ax = fabs(xd)
-    finite_x = (ax > 0.0) & (ax < np.inf)
-    # log|x| to float64 accuracy: y log|x| reaches 150, and exp turns an absolute
-    # error there into a relative one
-    k, f = split_exponent(ax if finite_x else 1.0)
-    hi, lo = log1p_reduced(f)
-    p = yd * fma(k, LN2_HI, hi + fma(k, LN2_LO, lo))
-    pc = _clamp(p, -160.0, 160.0)  # float32 overflows/underflows well inside
-    n, r = reduce_ln2(pc)
-    res = (1.0 + fma(r * r, exp_tail_f32(r), r)) * pow2(n)
-    pos_y = yd > 0.0
-    res = (0.0 if pos_y else np.inf) if ax == 0.0 else res
-    res = (np.inf if pos_y else 0.0) if ax == np.inf else res
-    res = 1.0 if (ax == 1.0) & (fabs(yd) == np.inf) else res
-    odd = _is_odd_integer(yd)
-    res = -res if (as_int64(xd) < 0) & odd else res
-    non_integer = rint(yd) != yd
-    res = np.nan if (xd < 0.0) & (xd > -np.inf) & non_integer else res
-    out = np.float32(res)
-    out = x + y if (x != x) | (y != y) else out
-    return np.float32(1.0) if (yd == 0.0) | (xd == 1.0) else out
+    # y + SHIFT rounds y to an integer in its low bits; the lowest is its parity,
+    # also for |y| >= 2**52 (a float32 there is a multiple of 2**29: even) and inf
+    zy = yd + SHIFT
+    non_integer = (zy - SHIFT) != yd
+    lg = _log2_wide(ax)
+    lg = np.nan if (xd < 0.0) & non_integer else lg
+    finite = np.uint64(as_int64(ax) - 1) < np.uint64(MAX_BITS)  # as in pow_f64
+    lg = lg if finite else (ax - 1.0) * np.inf  # -inf, inf, NaN
+    yc = 0.0 if ax == 1.0 else yd  # 1 also for y = +-inf; (-1)**NaN keeps its NaN lg
+    p = yc * lg
+    p = 160.0 if 160.0 < p else p  # float32 inf and 0 lie well inside
+    p = -160.0 if -160.0 > p else p
+    sign = (as_int64(zy) << 63) & as_int64(xd)  # a negative x to an odd power
+    sign = 0 if non_integer else sign  # (x = -0, -inf; other x are NaN then)
+    out = np.float32(_exp2_wide(p, sign))
+    return np.float32(1.0) if (y == 0.0) | (x == 1.0) else out
 
 
 @vecfn

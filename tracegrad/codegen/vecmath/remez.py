@@ -218,11 +218,27 @@ def _log_weight(z):
     return s / (2 * mpmath.atanh(s))
 
 
-def _log_tail7(z):
-    # (2 atanh(s) - 2s - 2s^3/3 - 2s^5/5) / s^7 with z = s^2: pow's more precise log
+def _log_tail5(z):
+    # (2 atanh(s) - 2s - 2s^3/3) / s^5 with z = s^2: float64 pow's more precise log
     s = mpmath.sqrt(z)
-    head = 2 * s + 2 * s**3 / 3 + 2 * s**5 / 5
-    return mpf(2) / 7 if z == 0 else (2 * mpmath.atanh(s) - head) / s**7
+    return mpf(2) / 5 if z == 0 else (2 * mpmath.atanh(s) - 2 * s - 2 * s**3 / 3) / s**5
+
+
+def _log_tail5_weight(z):
+    # an error d in the tail changes log(1+f) = 2 atanh(s) by s^5 d, relative to it
+    s = mpmath.sqrt(z)
+    return s * z * z / (2 * mpmath.atanh(s))
+
+
+def _log2_over_s(z):
+    # log2(1+f) / s = 2 atanh(s) / (s ln2) with z = s^2: float32 pow's log2
+    s = mpmath.sqrt(z)
+    return 2 / LN2 if z == 0 else 2 * mpmath.atanh(s) / (s * LN2)
+
+
+def _exp2m1_over_r(r):
+    # (2^r - 1) / r, with its limit ln2 at r = 0
+    return LN2 if r == 0 else mpmath.expm1(r * LN2) / r
 
 
 def _erf_over_x(z):
@@ -276,6 +292,36 @@ def _asin_tail(z):
     return mpf(1) / 6 if z == 0 else (mpmath.asin(x) - x) / (x * z)
 
 
+def _atan_tail_past_third(z):
+    # what float32 atan's polynomial leaves to fit beyond its first coefficient,
+    # the float32 nearest -1/3: (q(z) - q0) / z for atan(t) = t + t^3 q(t^2)
+    return (_atan_tail(z) - ATAN_Q0_F32) / z
+
+
+def _tan_tail(z):
+    # (tan(x) - x) / x^3 with z = x^2
+    x = mpmath.sqrt(z)
+    return mpf(1) / 3 if z == 0 else (mpmath.tan(x) - x) / (x * z)
+
+
+def _tan_weight(z):
+    # an error d in the tail changes tan(x) = x + x^3 q by x^3 d, relative to tan(x)
+    x = mpmath.sqrt(z)
+    return z * x / mpmath.tan(x)
+
+
+def _rational(f: Fn, p_degree: int, q_degree: int) -> list[Fn]:
+    """A linear basis for ``f ~ p/q`` with ``q(0) = 1``: ``f = p - f (q - 1)``, whose
+    coefficients are p's, then q's beyond the 1. The fit minimises the error of
+    ``f q - p``, which is that of ``f - p/q`` weighted by q (near 1 here)."""
+    return powers(0, p_degree) + [(lambda z, k=k: -f(z) * z**k) for k in range(1, q_degree + 1)]
+
+
+ATAN_Q0_F32 = mpf(float(np.float32(-1 / 3)))
+# tan's reduced argument reaches pi/4 and a hair more
+TAN_Z_MAX = mpf("0.617")
+
+
 FITS: dict[str, tuple] = {
     # exp(r) - 1 = r + r^2/2 + r^3 q(r) on |r| <= ln2/2, error relative to expm1(r)
     # (the stricter of exp's and expm1's needs); float32 results: r + r^2 q(r)
@@ -291,21 +337,23 @@ FITS: dict[str, tuple] = {
     # sin(x) = x + x^3 q(x^2) on |x| <= pi/4, relative to sin(x)
     "sin_f64": (_sin_tail, powers(0, 5), (TINY, (mpmath.pi / 4) ** 2),
                 lambda z: z * mpmath.sqrt(z) / mpmath.sin(mpmath.sqrt(z)) if z else mpf(0)),
-    "sin_f32": (_sin_tail, powers(0, 3), (TINY, (mpmath.pi / 4) ** 2),
-                lambda z: z * mpmath.sqrt(z) / mpmath.sin(mpmath.sqrt(z)) if z else mpf(0)),
     # float32 sin and cos (= sin(x + pi/2)) on |x| <= pi/2, one polynomial
     "sin_wide_f32": (_sin_tail, powers(0, 4), (TINY, (mpmath.pi / 2) ** 2),
                      lambda z: z * mpmath.sqrt(z) / mpmath.sin(mpmath.sqrt(z)) if z else mpf(0)),
     # cos(x) = 1 - x^2/2 + x^4 q(x^2) on |x| <= pi/4, relative to cos(x)
     "cos_f64": (_cos_tail, powers(0, 5), (TINY, (mpmath.pi / 4) ** 2),
                 lambda z: z**2 / mpmath.cos(mpmath.sqrt(z))),
-    "cos_f32": (_cos_tail, powers(0, 2), (TINY, (mpmath.pi / 4) ** 2),
-                lambda z: z**2 / mpmath.cos(mpmath.sqrt(z))),
     # log(1+f) = 2s + s R(s^2), s = f/(2+f), sqrt(1/2) <= 1+f < sqrt(2): R = z*P(z)
     "log_f64": (_log_tail, powers(1, 7), (TINY, LOG_Z_MAX), _log_weight),
     "log_f32": (_log_tail, powers(1, 3), (TINY, LOG_Z_MAX), _log_weight),
     # log(1+f) = 2s + 2s^3/3 + 2s^5/5 + s^7 R(s^2) for pow, relative to R
-    "log_pow": (_log_tail7, powers(0, 7), (TINY, LOG_Z_MAX), None),
+    # log(1+f) = 2s + 2s^3/3 + s^5 Q(s^2) for float64 pow, relative to log(1+f)
+    "log_pow": (_log_tail5, powers(0, 6), (TINY, LOG_Z_MAX), _log_tail5_weight),
+    # float32 pow in float64: log2(1+f) = s P(s^2), relative; 2^r = 1 + r Q(r) on
+    # |r| <= 1/2, relative to 2^r
+    "log2_pow_f32": (_log2_over_s, powers(0, 4), (TINY, LOG_Z_MAX), None),
+    "exp2_pow_f32": (_exp2m1_over_r, powers(0, 5), (-0.5, 0.5),
+                     lambda r: r / mpmath.power(2, r)),
     # erf(x) = x + x R(x^2) on |x| <= 1 (f64), erf(x) = x P(x^2) on |x| <= 1.5 (f32)
     "erf_f64": (_erf_over_x_m1, powers(0, 12), (0, 1), lambda z: 1 / _erf_over_x(z)),
     "erf_f32": (_erf_over_x, powers(0, 8), (0, mpf("2.25")), None),
@@ -316,10 +364,16 @@ FITS: dict[str, tuple] = {
                  _erfc_weight(ERFC_CENTER_F32)),
     # atan(t) = t + t^3 q(t^2) on |t| <= 7/16, relative to atan(t)
     "atan_f64": (_atan_tail, powers(0, 10), (TINY, mpf(7) ** 2 / 256), _atan_weight),
-    "atan_f32": (_atan_tail, powers(0, 9), (TINY, 1), _atan_weight),  # float32: on [0, 1]
+    # float32 arithmetic, |t| <= 1/2: the coefficients after the first (see above)
+    "atan_f32": (_atan_tail_past_third, powers(0, 4), (TINY, mpf(1) / 4),
+                 lambda z: _atan_weight(z) * z),
     # asin(t) = t + t^3 q(t^2) on |t| <= 1/2, relative to asin(t)
     "asin_f64": (_asin_tail, powers(0, 12), (TINY, mpf(1) / 4), _asin_weight),
     "asin_f32": (_asin_tail, powers(0, 5), (TINY, mpf(1) / 4), _asin_weight),
+    # tan(x) = x + x^3 p(x^2)/q(x^2) on |x| <= pi/4, relative to tan(x): p's
+    # coefficients, then q's after its 1; float32 results (in float64) a lower degree
+    "tan_f64": (_tan_tail, _rational(_tan_tail, 4, 2), (TINY, TAN_Z_MAX), _tan_weight),
+    "tan_f32": (_tan_tail, _rational(_tan_tail, 1, 2), (TINY, TAN_Z_MAX), _tan_weight),
 }
 
 
@@ -327,14 +381,16 @@ FITS: dict[str, tuple] = {
 TABLES = {
     "exp_f64": ("exp", "EXP_F64"), "exp_f32": ("exp", "EXP_F32"),
     "exp_f32_single": ("exp", "EXP_F32_SINGLE"), "tanh_f32": ("hyperbolic", "TANH_F32"),
-    "sin_f64": ("trig", "SIN_F64"), "sin_f32": ("trig", "SIN_F32"),
+    "sin_f64": ("trig", "SIN_F64"),
     "sin_wide_f32": ("trig", "SIN_WIDE_F32"),
-    "cos_f64": ("trig", "COS_F64"), "cos_f32": ("trig", "COS_F32"),
+    "cos_f64": ("trig", "COS_F64"),
     "log_f64": ("log", "LOG_F64"), "log_f32": ("log", "LOG_F32"), "log_pow": ("power", "LOG_POW"),
+    "log2_pow_f32": ("power", "LOG2_POW_F32"), "exp2_pow_f32": ("power", "EXP2_POW_F32"),
     "erf_f64": ("erf", "ERF_F64"), "erf_f32": ("erf", "ERF_F32"),
     "erfc_f64": ("erf", "ERFC_F64"), "erfc_f32": ("erf", "ERFC_F32"),
     "atan_f64": ("inverse_trig", "ATAN_F64"), "atan_f32": ("inverse_trig", "ATAN_F32"),
     "asin_f64": ("inverse_trig", "ASIN_F64"), "asin_f32": ("inverse_trig", "ASIN_F32"),
+    "tan_f64": ("trig", "TAN_F64"), "tan_f32": ("trig", "TAN_F32"),
 }
 
 

@@ -7,13 +7,16 @@ x), evaluate ``sin(r) = r + r^3 p(r^2)`` and ``cos(r) = 1 - r^2/2 + r^4 q(r^2)``
 ``1 - r^2/2``, then pick by quadrant: ``sin(x)`` is ``sin r, cos r, -sin r,
 -cos r`` for k = 0..3, and so on. Quadrants and signs are selects, not branches.
 sincos shares the reduction (so does LLVM when sin and cos of the same x are
-both inlined in one loop body), and tan divides the two pairs with one
-correction step, which keeps it near half an ulp.
+both inlined in one loop body). tan is one rational, ``tan(r) = r + r^3 p/q``
+(fit ``tan_f64``), written ``n/q`` with ``n = r q + r^3 p``: ``-cot(r)`` is then
+``-q/n``, so the quadrant swaps numerator and denominator and one corrected
+division serves both (0.88 ulp at most, measured).
 
 float32 functions compute in float64 and round once: sin and cos reduce by half
-turns (one polynomial each), tan by quarter turns; the reduction is Cody-Waite up
-to 2**30 and an integer Payne-Hanek with no table loads beyond (`reduce_pi.py`).
-Checked exhaustively: within 0.502 ulp for all 2**32 float32 arguments.
+turns (one polynomial each), tan by quarter turns (a shorter rational, ``tan_f32``);
+the reduction is Cody-Waite up to 2**30 and an integer Payne-Hanek with no table
+loads beyond (`reduce_pi.py`). Checked exhaustively: within 0.502 ulp for all
+2**32 float32 arguments (tan: 0.5005).
 
 >>> sin_f64(1e22)  # doctest: +SKIP
 -0.8522008497671888
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tracegrad.codegen.vecmath.dd import fast_two_sum
 from tracegrad.codegen.vecmath.intrinsics import (
     as_float64,
     as_int64,
@@ -31,10 +35,13 @@ from tracegrad.codegen.vecmath.intrinsics import (
     fabs,
     fma,
     horner,
+    rint,
 )
 from tracegrad.codegen.vecmath.jit import vecfn
 from tracegrad.codegen.vecmath.reduce_pi import (
     FAST_LIMIT,
+    MAGIC,
+    TWO_OVER_PI,
     half_turns_f32,
     half_turns_fast_f32,
     quadrants_f32,
@@ -61,18 +68,6 @@ COS_F64 = (
     2.087570084193734e-09,
     -1.1358536519408496e-11,
 )
-# float32 results: relative errors 5.2e-12 and 1.2e-10 (float32 needs 6e-8)
-SIN_F32 = (
-    -0.16666666640797048,
-    0.008333329304842627,
-    -0.0001983931226946956,
-    2.718121627639018e-06,
-)
-COS_F32 = (
-    0.04166664568296566,
-    -0.0013887316253956008,
-    2.4433157017672022e-05,
-)
 # sin(r) = r + r^3 p(r^2) on |r| <= pi/2, for float32 sin and cos: relative error 2.4e-11
 SIN_WIDE_F32 = (
     -0.16666666626149498,
@@ -82,7 +77,33 @@ SIN_WIDE_F32 = (
     -2.388890852508412e-08,
 )
 
+# tan(r) = r + r^3 p(r^2)/q(r^2) on |r| <= pi/4, q(0) = 1: the five coefficients of p,
+# then q's two beyond its 1; relative error of tan 5.6e-18
+TAN_F64 = (
+    0.33333333333333337,
+    -0.016706365335947406,
+    9.268603456655578e-06,
+    1.0448790037772923e-07,
+    1.1178061372249965e-09,
+    -0.45011909600783867,
+    0.018170682308695278,
+)
+TAN_P_F64 = TAN_F64[:5]
+TAN_Q_F64 = (1.0, *TAN_F64[5:])
+
+# the same for float32 results, computed in float64: p of degree 1, q of degree 2,
+# relative error 2.9e-11
+TAN_F32 = (
+    0.33333333224972533,
+    -0.014894985986728584,
+    -0.44468500716643017,
+    0.015969464693933965,
+)
+TAN_P_F32 = TAN_F32[:2]
+TAN_Q_F32 = (1.0, *TAN_F32[2:])
+
 TINY_F64 = 7.450580596923828e-09  # 2^-27: below, sin x and tan x round to x
+SIGN_BIT = -(2**63)  # the sign bit of a float64, as an int64
 
 
 @vecfn
@@ -161,26 +182,35 @@ def _sincos_from(x, k, r, r_lo):
 
 
 @vecfn
-def _tan_from(x, k, r, r_lo):
-    # sin/cos of the reduced argument, divided with one correction of the quotient
-    # from its remainder (so about 0.6 ulp, not three roundings)
-    s_hi, s_lo = sin_pair(r, r_lo)
-    c_hi, c_lo = cos_pair(r, r_lo)
-    odd = (k == 1.0) | (k == 3.0)
-    # tan = s/c in even quadrants, -c/s in odd ones
-    n_hi = c_hi if odd else s_hi
-    n_lo = c_lo if odd else s_lo
-    d_hi = s_hi if odd else c_hi
-    d_lo = s_lo if odd else c_lo
-    d = d_hi + d_lo
-    d_lo = d_lo - (d - d_hi)  # renormalise the denominator
-    inv = 1.0 / d
-    q = n_hi * inv
-    rem = fma(-q, d, n_hi) + (n_lo - q * d_lo)
-    y = fma(rem, inv, q)
-    y = (-y if odd else y) * copysign(1.0, x)
-    y = x if fabs(x) < TINY_F64 else y
-    return y if fabs(x) < np.inf else x - x
+def _tan_from(x, odd, r, r_lo):
+    """``tan(x)`` from ``|x| = k pi/2 + r + r_lo``, `odd` whether k is odd, x finite.
+
+    One rational for both parities: with ``n = r q + r^3 p``, ``tan(r) = n/q`` and
+    ``-cot(r) = -q/n``, so the quadrant only swaps numerator and denominator: one
+    division, corrected once from its remainder, and r_lo added through the
+    derivative ``1 + tan^2`` (that of -cot as well). The errors of q and p reach
+    the result damped by ``r^3 p / n <= 0.22``; the rounding errors of ``r q``,
+    ``r^3`` and ``r^3 p`` and that of ``z = r^2`` (in p) would not be, so n
+    carries them in its low part: 0.88 ulp at most, measured.
+    """
+    z = r * r
+    p = horner(TAN_P_F64, z)
+    q = horner(TAN_Q_F64, z)
+    r3 = r * z
+    t = r3 * p
+    n_hi = r * q
+    n, n_lo = fast_two_sum(n_hi, t)  # |t| < |n_hi| / 4
+    z_lo = fma(r, r, -z)
+    n_lo = n_lo + (fma(r, q, -n_hi) + fma(r3, p, -t) + (fma(r, z, -r3) + r * z_lo) * p)
+    num = -q if odd else n
+    num_lo = 0.0 if odd else n_lo
+    den = n if odd else q
+    den_lo = n_lo if odd else 0.0
+    inv = 1.0 / den
+    y = num * inv
+    rem = fma(-y, den, num) + fma(-y, den_lo, num_lo)
+    y = y + fma(rem, inv, r_lo * fma(y, y, 1.0))
+    return as_float64(as_int64(y) ^ (as_int64(x) & SIGN_BIT))  # tan(-x) = -tan(x)
 
 
 @vecfn
@@ -212,7 +242,9 @@ def sincos_f64(x):
 def tan_f64(x):
     """``tan(x)`` for float64, within 1 ulp for every finite x; NaN for inf and NaN."""
     k, r, r_lo = reduce_pio2(_finite_or_zero(x))
-    return _tan_from(x, k, r, r_lo)
+    y = _tan_from(x, (k == 1.0) | (k == 3.0), r, r_lo)
+    y = x if fabs(x) < TINY_F64 else y  # the table reduction's r_lo underflows there
+    return y if fabs(x) < np.inf else x - x
 
 
 # --- the fast variants: exact for |x| <= FAST_LIMIT, NaN beyond ------------------------
@@ -268,15 +300,20 @@ def sincos_fast_f64(x):
 @vecfn
 def tan_fast_f64(x):
     """``tan(x)`` as `tan_f64` for ``|x| <= 2**30`` (and inf, NaN); NaN beyond."""
-    k, r, r_lo = reduce_pio2_fast(_fast_arg(x))
-    return _nan_beyond(x, _tan_from(x, k, r, r_lo))
+    # beyond the limit and for inf the reduction gets NaN, which goes through to
+    # the result as NaN itself does: no select on the result
+    xa = x if not fabs(x) > FAST_LIMIT else np.nan
+    k, r, r_lo = reduce_pio2_fast(xa)
+    # k's parity from the quadrant count n, which LLVM shares with the reduction
+    n = rint(fabs(xa) * TWO_OVER_PI)
+    return _tan_from(x, (as_int64(n + MAGIC) & 1) != 0, r, r_lo)
 
 
 # --- float32: in float64, rounded once -----------------------------------------------
 #
 # sin and cos reduce by half turns, ``|x| = m*pi + r`` with |r| <= pi/2 (cos(x) as
 # sin(x + pi/2)), so that each needs one odd polynomial and a sign, no select
-# between two; tan reduces by quarter turns and divides sin by cos. The reduction
+# between two; tan reduces by quarter turns and divides as float64 tan. The reduction
 # is exact for every float32 (`reduce_pi.py`), and the fast functions use its
 # Cody-Waite half, which the exact ones select for |x| <= 2**30: same bits there.
 
@@ -292,15 +329,17 @@ def _signed_sin(r, flip):
 
 @vecfn
 def _tan_quadrant(r, flip):
-    """``tan(r)`` (flip = 0) or ``-1/tan(r)`` (flip = the sign bit), ``|r| <= pi/4``,
-    the result's sign flipped by `flip`."""
+    """``tan(r)`` (flip = 0) or ``-1/tan(r)`` (flip = the sign bit), ``|r| <= pi/4``.
+
+    ``n/q`` or ``-q/n`` with ``n = r q + r^3 p``, one rational for both (see
+    `_tan_from`); both have the sign they should, that of r (-0.0 included) or
+    the other one. In float64, rounded once.
+    """
     z = r * r
-    s = fma(r * z, estrin(SIN_F32, z), r)
-    c = fma(z * z, estrin(COS_F32, z), fma(-0.5, z, 1.0))
-    # the sign of tan(r) is that of r (-0.0 included), and -1/tan(r) has the other one
+    q = horner(TAN_Q_F32, z)
+    n = fma(r * z, horner(TAN_P_F32, z), r * q)
     odd = flip != 0
-    y = copysign((c if odd else s) / (s if odd else c), r)
-    return np.float32(as_float64(as_int64(y) ^ flip))
+    return np.float32((-q if odd else n) / (n if odd else q))
 
 
 @vecfn

@@ -1,0 +1,145 @@
+"""pow with its shortcuts: a leaner double-double log, and float32 pow in plain float64.
+
+float64 pow keeps only ``2s`` and ``s z (2/3 + z Q)`` of its log as pairs, so its
+error is largest where ``s^2`` is (|x| near sqrt(2) * 2**k) and y log|x| is near
++-745, which multiplies the log's relative error into the result; exp takes the
+low part of the product and scales in two factors, so results near overflow and
+in the subnormal range are checked too. float32 pow is ``2**(y log2|x|)`` in
+float64 with the sign, NaN and scaling done on the bits: exact powers of two must
+stay exact (the underflow tie 2**-150 rounds to 0), NaN payloads must not turn
+into numbers, and the sign of a negative base follows the parity of y up to the
+largest floats. The special cases are compared with NumPy on a wider grid than
+test_special_values.py's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tracegrad.codegen.vecmath.ulp import ulp_error
+
+F64, F32 = np.dtype(np.float64), np.dtype(np.float32)
+RNG_SEED = 20261122
+
+if np.finfo(np.longdouble).nmant < 60:  # pragma: no cover - not x86 Linux
+    pytest.skip("needs an extended-precision longdouble as reference", allow_module_level=True)
+
+
+def _reference(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        return np.power(x.astype(np.longdouble), y.astype(np.longdouble))
+
+
+def _worst(got, x, y, dtype) -> tuple[float, str]:
+    err = ulp_error(got, _reference(x, y), dtype)
+    i = int(np.argmax(err))
+    return float(err[i]), f"x={x[i]!r} y={y[i]!r} got {got[i]!r}"
+
+
+def _amplified(dtype, rng, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """|x| around sqrt(2) 2**k and sqrt(1/2) (the ends of the log's reduction, where
+    its error is largest) and near 1, with y such that y log|x| is close to the
+    overflow and underflow thresholds: the log's error multiplied the most."""
+    top = float(np.log(np.finfo(dtype).max))
+    bottom = float(np.log(np.finfo(dtype).smallest_subnormal))
+    k = rng.integers(-8, 9, n)
+    edge = np.where(rng.random(n) < 0.5, np.sqrt(2.0), np.sqrt(0.5))
+    x = np.concatenate([edge * 2.0**k * rng.uniform(0.999, 1.001, n),
+                        1.0 + rng.uniform(-1e-3, 1e-3, n)])
+    x = x.astype(dtype).astype(np.float64)
+    x = x[x != 1.0]
+    target = np.where(rng.random(x.size) < 0.5, top, bottom) * rng.uniform(0.98, 1.0, x.size)
+    y = (target / np.log(x)).astype(dtype)
+    return x.astype(dtype), y
+
+
+@pytest.mark.parametrize("dtype", [F64, F32], ids=["f64", "f32"])
+def test_largest_amplification_within_one_ulp(kernels, dtype):
+    x, y = _amplified(dtype, np.random.default_rng(RNG_SEED), 40_000)
+    x = np.concatenate([x, -x])
+    y = np.concatenate([y, np.rint(y)])  # integer y, so that negative x is defined
+    got = kernels.run("pow", x, y)
+    err, where = _worst(got, x, y, dtype)
+    assert err < 1.0, f"{err:.3f} ulp at {where}"
+
+
+@pytest.mark.parametrize("dtype", [F64, F32], ids=["f64", "f32"])
+def test_whole_range_within_one_ulp(kernels, dtype):
+    """x over every binade (subnormal included), y small and large, both signs."""
+    rng = np.random.default_rng(RNG_SEED + 1)
+    fi = np.finfo(dtype)
+    n = 200_000
+    lo, hi = np.log2(float(fi.smallest_subnormal)), np.log2(float(fi.max))
+    x = (2.0 ** rng.uniform(lo, hi, n) * rng.choice([-1.0, 1.0], n)).astype(dtype)
+    y = np.concatenate([rng.integers(-40, 40, n // 2).astype(np.float64),
+                        rng.uniform(-3, 3, n // 4), rng.uniform(-1e3, 1e3, n - n // 2 - n // 4)])
+    y = y.astype(dtype)
+    got = kernels.run("pow", x, y)
+    err, where = _worst(got, x, y, dtype)
+    assert err < 1.0, f"{err:.3f} ulp at {where}"
+
+
+def test_float32_exact_powers_of_two_stay_exact(kernels):
+    """2**r with r = 0 is exactly 1, so 2**k (and the tie 2**-150, which rounds to
+    0 by ties-to-even, as np.power does) comes out exact."""
+    k = np.arange(-160, 140, dtype=np.float64)
+    x = np.full(k.size, 2.0, np.float32)
+    y = k.astype(np.float32)
+    with np.errstate(over="ignore", under="ignore"):
+        want = np.power(x, y)
+    np.testing.assert_array_equal(kernels.run("pow", x, y), want)
+    x4 = np.full(k.size, 0.25, np.float32)
+    with np.errstate(over="ignore", under="ignore"):
+        want4 = np.power(x4, (k / 2).astype(np.float32))
+    np.testing.assert_array_equal(kernels.run("pow", x4, (k / 2).astype(np.float32)), want4)
+
+
+@pytest.mark.parametrize("dtype", [F64, F32], ids=["f64", "f32"])
+def test_nan_payloads_stay_nan(kernels, dtype):
+    """NaNs with payload bits (low ones included) give NaN, not a number built from
+    their bits, except where C99 returns 1."""
+    itype = np.int64 if dtype == F64 else np.int32
+    quiet = 0x7FF8000000000000 if dtype == F64 else 0x7FC00000
+    payloads = np.array([quiet, quiet | 1, quiet | 0xFFF, quiet | 0x5555], itype)
+    nans = payloads.view(dtype)
+    nans = np.concatenate([nans, -nans])  # the sign bit set, payloads kept
+    others = np.array([0.0, -0.0, 1.0, -1.0, 2.0, 0.5, -3.0, np.inf, -np.inf, 1e30], dtype)
+    x = np.concatenate([np.repeat(nans, others.size), np.tile(others, nans.size)])
+    y = np.concatenate([np.tile(others, nans.size), np.repeat(nans, others.size)])
+    got = kernels.run("pow", x, y)
+    one = (y == 0) | (x == 1)
+    assert np.isnan(got[~one]).all(), f"not NaN at {np.stack([x, y], 1)[~one & ~np.isnan(got)]}"
+    np.testing.assert_array_equal(got[one], 1.0)
+
+
+def _special_grid(dtype) -> tuple[np.ndarray, np.ndarray]:
+    fi = np.finfo(dtype)
+    big_odd = 2.0**24 - 1 if dtype == F32 else 2.0**53 - 1
+    values = [0.0, 1.0, 2.0, 0.5, 3.0, 2.5, 1e-30, 1e30, np.inf, float(fi.max),
+              float(fi.tiny), float(fi.smallest_subnormal), 1 + float(fi.eps),
+              1 - float(fi.epsneg), big_odd, big_odd + 1, 2 * big_odd + 4, 7.0, 0.1, 126.0,
+              127.0, 128.0, 149.0, 150.0, 1023.0, 1024.0, 1074.0, 1075.0, 2.0**62, 1e38]
+    with np.errstate(over="ignore"):
+        v = np.array(values, np.float64).astype(dtype)
+    v = np.concatenate([v, -v, np.array([np.nan], dtype)])
+    a, b = np.meshgrid(v, v)
+    return a.ravel(), b.ravel()
+
+
+@pytest.mark.parametrize("dtype", [F64, F32], ids=["f64", "f32"])
+def test_special_grid_as_numpy(kernels, dtype):
+    """Zeros, infinities and NaNs exactly as np.power (signs included), on a grid
+    with odd and even integers up to and past the last odd one, the over- and
+    underflow exponents, subnormals and the numbers next to 1; the rest within an
+    ulp."""
+    x, y = _special_grid(dtype)
+    got = kernels.run("pow", x, y)
+    with np.errstate(all="ignore"):
+        want = np.power(x, y)
+    special = ~np.isfinite(want) | (want == 0)
+    same = (got == want) & (np.signbit(got) == np.signbit(want))
+    bad = special & ~same & ~(np.isnan(got) & np.isnan(want))
+    assert not bad.any(), f"inputs {np.stack([x, y], 1)[bad][:8]}: got {got[bad][:8]}"
+    err = ulp_error(got[~special], _reference(x[~special], y[~special]), dtype)
+    assert err.max() <= 1.0, f"{err.max():.3f} ulp"
