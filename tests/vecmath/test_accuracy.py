@@ -145,7 +145,11 @@ def reference(op: str, *args: np.ndarray) -> np.ndarray:
 
 
 OPS = [op for op in LONG_REFERENCE if op not in ("sqrt",)] + ["erf"]
-BOUND: dict = {}  # per (op, dtype), where a function is allowed more than 1 ulp
+BOUND: dict = {  # per (op, dtype), where a function is allowed more than 1 ulp
+    # the spec is 2 ulp for float64; tan's one division without a
+    # double-double numerator is a fifth faster and measured 1.31 ulp at most
+    ("tan", F64): 1.5,
+}
 
 
 @pytest.mark.parametrize("dtype", [F64, F32], ids=["f64", "f32"])

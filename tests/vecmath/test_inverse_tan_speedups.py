@@ -1,9 +1,9 @@
 """tan as one rational, atan2 with one division, and float32 atan, atan2, asin, acos in
 float32 arithmetic (16 lanes of zmm).
 
-tan: ``n = r q + r^3 p`` with ``tan(r) = n/q`` and ``-cot(r) = -q/n``; float64 keeps n
-as a double-double, whose low part the accuracy near ``r = pi/4`` rests on (tail
-ratio 0.22). atan2: ``t = a/b`` or ``(a - b)/(a + b)`` from one division, then
+tan: ``n = r q + r^3 p`` with ``tan(r) = n/q`` and ``-cot(r) = -q/n``; float64 forms
+the division's remainder from r, q and r^3 p, not from the rounded n (tail ratio 0.22
+near ``r = pi/4``). atan2: ``t = a/b`` or ``(a - b)/(a + b)`` from one division, then
 ``m pi/4 +- atan(t)``; float32 scales a and b by powers of two near underflow and
 overflow. Every float32 argument was checked when these were written (max 0.500 ulp
 for tan, 0.62 for atan, asin and acos); here a dense sweep (every 97th bit pattern,
@@ -141,15 +141,17 @@ def test_atan2_extremes_as_numpy(kernels, dtype):
 
 
 def test_tan_float64_where_the_tail_is_largest(kernels):
-    """Near odd multiples of pi/4 the tail r^3 p is a fifth of the result and the
-    low part of n decides the last bit; near multiples of pi/2 -cot is large."""
+    """Near odd multiples of pi/4 the tail r^3 p is a fifth of the result and its
+    rounding shows; near multiples of pi/2 -cot is large. The bound is 1.5 ulp, not
+    1: the issue's spec is 2 ulp for float64, and the form without a double-double
+    numerator is a fifth faster (1.31 ulp at most, measured)."""
     rng = np.random.default_rng(8)
     k = rng.integers(-2000, 2000, 200_000)
     x = k * (np.pi / 4) + rng.uniform(-1e-3, 1e-3, k.size)
     x = np.concatenate([x, rng.uniform(-1e6, 1e6, 100_000), k[:1000] * (np.pi / 2)])
     for op in ("tan", "tan_fast"):
         got = _run_fast(kernels, op, x)
-        _assert_within(got, np.tan(x.astype(np.longdouble)), F64, 1.0, [x])
+        _assert_within(got, np.tan(x.astype(np.longdouble)), F64, 1.5, [x])
 
 
 def _run_fast(kernels, op, x):
