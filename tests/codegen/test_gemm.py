@@ -1,6 +1,7 @@
 """The contraction kernels of `tracegrad.codegen.gemm`: called directly against
 ``np.dot`` (every layout they accept, odd and tiny sizes, both dtypes, serial and
-parallel), and through compiled programs against the interpreter."""
+parallel, streaming and register tiles), and through compiled programs against
+the interpreter."""
 
 from __future__ import annotations
 
@@ -65,31 +66,92 @@ def test_long_sums_stay_accurate():
         out = np.empty((3, 2), np.float32)
         fn(a, b, out)
         np.testing.assert_allclose(out, want, rtol=2e-6)
+    wide = RNG.random((100_000, 20), dtype=np.float32)  # the tiles, in blocks of 256 rows
+    out = np.empty((3, 20), np.float32)
+    gemm.gemm_tn_par(a, wide, out, 256)
+    np.testing.assert_allclose(out, a.T.astype(np.float64) @ wide.astype(np.float64), rtol=2e-6)
+
+
+# (rows of out, contracted length, columns of out) for the register tiles: one row
+# or a ragged last tile, a contraction of one step, none, or several blocks (of
+# 256 steps for x.T, 1024 for x), one vector or a masked last one, several panels.
+TILE_SIZES = [(1, 1, 17), (5, 7, 33), (13, 300, 100), (30, 0, 20), (7, 1100, 129),
+              (37, 33, 257), (100, 600, 64)]
+TILE_CALLS = {"nn": (gemm.gemm_nn, 1024), "nn_par": (gemm.gemm_nn_par, 1024),
+              "tn": (gemm.gemm_tn, 256), "tn_par": (gemm.gemm_tn_par, 256)}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("size", TILE_SIZES, ids=str)
+@pytest.mark.parametrize("kernel", list(TILE_CALLS))
+def test_tiles_match_dot(kernel, size, dtype):
+    m, k, n = size
+    fn, kc = TILE_CALLS[kernel]
+    b = random((k, n), dtype)
+    if kernel.startswith("nn"):
+        a = random((m, k), dtype)
+        want = a.astype(np.float64) @ b.astype(np.float64)
+    else:
+        a = random((k, m), dtype)
+        want = a.T.astype(np.float64) @ b.astype(np.float64)
+    out = np.full((m, n), np.nan, dtype)
+    fn(a, b, out, kc)
+    assert_close(out, want, dtype)
+
+
+def test_tiles_take_a_transposed_b():
+    """A ``b`` given as a transposed view is copied into rows once."""
+    a, bt = random((20, 30), np.float32), random((40, 30), np.float32)
+    out = np.empty((20, 40), np.float32)
+    gemm.gemm_nn(a, bt.T, out, 1024)
+    assert_close(out, a.astype(np.float64) @ bt.T.astype(np.float64), np.float32)
+
+
+def test_tiles_sum_alike_on_any_thread():
+    """Each element is summed by one thread in one order: the parallel result
+    equals the serial one bit for bit."""
+    a, b = random((301, 700), np.float32), random((700, 100), np.float32)
+    serial, parallel = np.empty((301, 100), np.float32), np.empty((301, 100), np.float32)
+    gemm.gemm_nn(a, b, serial, 1024)
+    gemm.gemm_nn_par(a, b, parallel, 1024)
+    np.testing.assert_array_equal(serial, parallel)
+
+
+def test_tiles_refuse_an_out_without_contiguous_rows():
+    a, b = random((20, 30), np.float32), random((30, 40), np.float32)
+    with pytest.raises(ValueError, match="contiguous rows"):
+        gemm.gemm_nn(a, b, np.empty((40, 20), np.float32).T, 1024)
 
 
 @pytest.mark.parametrize(("m", "k", "n", "x", "y", "expected"), [
-    (100, 5, 10, ("a", False), ("b", False), "gemm_nn(a, b, d)"),
-    (100, 5, 10, ("a", True), ("b", True), "gemm_tn(a, b.T, d)"),
+    (100, 5, 3, ("a", False), ("b", False), "gemm_nn(a, b, d)"),
+    (100, 5, 3, ("a", True), ("b", True), "gemm_tn(a, b.T, d)"),
     (10, 5, 100, ("a", False), ("b", False), "gemm_tn(b, a.T, d.T)"),
     (10, 5, 100, ("a", True), ("b", True), "gemm_nn(b, a, d.T)"),
     (4, 5, 3, ("a", False), ("b", False), "gemm_nn(a, b, d)"),
     (3, 5, 4, ("a", False), ("b", False), "gemm_tn(b, a.T, d.T)"),
-    (10000, 784, 10, ("a", False), ("b", False), "gemm_nn_par(a, b, d)"),
+    (10000, 784, 3, ("a", False), ("b", False), "gemm_nn_par(a, b, d)"),
+    # the register tiles: X large and Y at least half a vector wide (8 floats)
+    (100, 5, 8, ("a", False), ("b", False), "gemm_nn(a, b, d, 1024)"),
+    (100, 5, 20, ("a", True), ("b", True), "gemm_tn(a, np.ascontiguousarray(b.T), d, 256)"),
+    (4096, 1000, 60, ("x", True), ("g", False), "gemm_tn_par(x, g, d, 256)"),
 ])
-def test_call_streams_the_large_operand(m, k, n, x, y, expected):
-    assert gemm.call(m, k, n, x, y, "d") == expected
+def test_call_picks_the_kernel(m, k, n, x, y, expected):
+    assert gemm.call(m, k, n, x, y, "d", np.float32) == expected
 
 
 # --- through compiled programs ------------------------------------------------------------
 
 
-def layouts(x, w, g, v, xt):
-    """Every operand layout of a product with a small free dimension."""
+def layouts(x, w, g, v, xt, u, q, r):
+    """Every operand layout of a product with a small free dimension, and of one
+    whose free dimensions both exceed MAX_SMALL (the register tiles)."""
     return {
         "nn": x @ w, "tn": x.T @ g, "small_left": w.T @ x.T, "small_left_tn": g.T @ x,
         "rhs_transposed": x @ xt.T, "matvec": x @ v, "vecmat": v[:5] @ xt,
         "epilogue": np.tanh(x @ w) * 2.0,
         "three_d": np.einsum("abk,kn->abn", x.reshape(3, 11, 40), w),
+        "wide_nn": x @ u, "wide_tn": x.T @ np.sin(x @ u), "wide_nt": x @ q.T, "wide_tt": x.T @ r.T,
     }
 
 
@@ -103,9 +165,10 @@ def softmax_loss(w, x, y):
 @pytest.fixture(scope="module", params=[np.float64, np.float32], ids=["f64", "f32"])
 def layout_results(request):
     dt = request.param
-    x, w, g = random((33, 40), dt), random((40, 6), dt), random((33, 7), dt)
+    x, w, g = random((33, 40), dt), random((40, 3), dt), random((33, 2), dt)
     v, xt = random((40,), dt), random((5, 40), dt)
-    args = (x, w, g, v, xt)
+    u, q, r = random((40, 20), dt), random((20, 40), dt), random((20, 33), dt)
+    args = (x, w, g, v, xt, u, q, r)
     source = tg.compile(layouts, backend="cpu").lower(*args).source
     got = tg.compile(layouts, backend="cpu")(*args)
     want = tg.compile(layouts, backend="numpy")(*args)
@@ -115,11 +178,13 @@ def layout_results(request):
 def test_programs_call_the_kernels_and_no_blas(layout_results):
     source = layout_results[0]
     assert "gemm_nn(" in source and "gemm_tn(" in source
+    assert ", 1024)" in source and ", 256)" in source  # the tiles, for x and for x.T
     assert "np.dot" not in source
 
 
-@pytest.mark.parametrize("name", list(layouts(*(np.ones(s) for s in [(33, 40), (40, 6), (33, 7),
-                                                                      (40,), (5, 40)]))))
+@pytest.mark.parametrize("name", list(layouts(*(np.ones(s) for s in [(33, 40), (40, 3), (33, 2),
+                                                                      (40,), (5, 40), (40, 20),
+                                                                      (20, 40), (20, 33)]))))
 def test_layouts_match_interpreter(layout_results, name, cg):
     _, got, want, dt = layout_results
     cg.same(got[name], want[name], rtol=10 * cg.tol(dt), atol=10 * cg.tol(dt))
@@ -127,10 +192,11 @@ def test_layouts_match_interpreter(layout_results, name, cg):
 
 @pytest.fixture(scope="module")
 def medium():
-    """A gradient of a softmax regression large enough for the parallel kernels."""
+    """A gradient of a softmax regression large enough for the parallel streaming
+    kernels (3 classes: narrower than half a vector, too narrow for the tiles)."""
     x = RNG.random((3000, 300), dtype=np.float32)
-    w = 0.01 * random((300, 10), np.float32)
-    y = np.eye(10, dtype=np.float32)[RNG.integers(0, 10, 3000)]
+    w = 0.01 * random((300, 3), np.float32)
+    y = np.eye(3, dtype=np.float32)[RNG.integers(0, 3, 3000)]
     fn = tg.value_and_grad(softmax_loss)
     program = tg.compile(fn, backend="cpu").lower(w, x, y).program
     return program, tg.compile(fn, backend="cpu")(w, x, y), tg.compile(fn, backend="numpy")(w, x, y)
@@ -139,6 +205,7 @@ def medium():
 def test_medium_program_is_parallel(medium):
     program = medium[0]
     assert "gemm_nn_par(" in program.source and "gemm_tn_par(" in program.source
+    assert ", 1024)" not in program.source and ", 256)" not in program.source
     assert program.parallel  # no BLAS left: its loops may use prange
 
 
@@ -148,9 +215,37 @@ def test_medium_program_matches_interpreter(medium):
     assert_close(grad, np.asarray(want_grad, np.float64), np.float32)
 
 
-def test_a_large_square_product_keeps_blas_for_all(cg):
-    """One contraction without a small dimension: every contraction calls BLAS."""
-    a, b, w = (random(s, np.float64) for s in [(40, 30), (30, 20), (20, 2)])
+@pytest.fixture(scope="module")
+def mlp():
+    """A training step of a two-layer perceptron (the W2 benchmark, smaller): each
+    product with both free dimensions above MAX_SMALL goes to the register tiles."""
+    x, y = random((500, 300), np.float32), random((500, 10), np.float32)
+    w1, w2 = 0.1 * random((300, 60), np.float32), 0.1 * random((60, 10), np.float32)
+    fn = tg.value_and_grad(lambda w1, w2, x, y: np.sum((np.maximum(x @ w1, 0) @ w2 - y) ** 2),
+                           argnums=(0, 1))
+    program = tg.compile(fn, backend="cpu").lower(w1, w2, x, y).program
+    args = (w1, w2, x, y)
+    return program, tg.compile(fn, backend="cpu")(*args), tg.compile(fn, backend="numpy")(*args)
+
+
+def test_mlp_program_uses_the_tiles_in_parallel(mlp):
+    source = mlp[0].source
+    assert "np.dot" not in source and "gemm_nn_par(" in source and "gemm_tn_par(" in source
+    # x @ w1, h @ w2, g @ w2.T by rows of x, h, g; h.T @ g, x.T @ gh by their columns
+    assert source.count(", 1024)") == 3 and source.count(", 256)") == 2
+
+
+def test_mlp_program_matches_interpreter(mlp):
+    _, (value, grads), (want_value, want_grads) = mlp
+    assert_close(np.asarray(value)[None], np.asarray(want_value, np.float64)[None], np.float32)
+    for got, want in zip(grads, want_grads, strict=True):
+        assert_close(got, np.asarray(want, np.float64), np.float32)
+
+
+def test_a_wide_product_keeps_blas_for_all(cg):
+    """One contraction too wide for the tiles and without a small dimension:
+    every contraction calls BLAS."""
+    a, b, w = (random(s, np.float64) for s in [(40, 30), (30, 200), (200, 2)])
     fn = lambda a, b, w: (a @ b) @ w  # noqa: E731
     source = tg.compile(fn, backend="cpu").lower(a, b, w).source
     assert "gemm_" not in source and source.count("np.dot") == 2

@@ -1,25 +1,35 @@
-"""Contractions with one small free dimension, as Numba kernels for generated code.
+"""Matrix products as Numba kernels for generated code, in place of BLAS.
 
-When one free dimension of a matrix product is small (a linear layer with 10
-outputs, or its weight gradient), the product is bound by reading the large
-operand. OpenBLAS handles it as a general GEMM, on threads that spin after each
-call, so a program that calls it keeps its own loops serial (see `cpu.generate`).
-These kernels read the large operand ``a`` row by row, once, on Numba's threads:
+OpenBLAS runs each product on threads that spin after the call, so a program that
+calls it keeps its own loops serial (see `cpu.generate`); and the OpenBLAS of
+NumPy and SciPy runs its AVX2 (Haswell) kernels on CPUs with AVX-512. These
+kernels run on Numba's threads. Two families:
 
-- ``gemm_nn(a, b, out)``: ``out = a @ b`` for a C-contiguous ``a`` of shape (M, K)
-  and a small ``b`` of shape (K, N): rows of ``a`` are dotted with columns of ``b``
-  (copied once into rows, so both reads are contiguous), three rows by four
-  columns at a time, so that each load feeds several multiply-adds;
-- ``gemm_tn(a, b, out)``: ``out = a.T @ b`` for a C-contiguous ``a`` of shape
-  (K, M) and ``b`` of shape (K, N): each row of ``a`` is added, times the entries
-  of the same row of ``b``, into N accumulator rows of length M.
+- Register tiles (``out = a @ b`` with ``b`` from half a SIMD vector to
+  `panel_width` columns wide: a layer of up to a hundred or so units and its
+  gradients; see `tiled`). An LLVM intrinsic, `_tile`, keeps a block of rows by
+  up to four SIMD vectors of ``out`` in registers and adds, for each step ``p``
+  of the contraction, ``a[i, p]`` (broadcast) times the row ``p`` of ``b`` (vector
+  loads, the last one masked): FMAs on AVX-512 registers. ``a`` may have any
+  strides, so one kernel serves ``x @ w`` and ``x.T @ g``. The contraction runs in
+  blocks of ``kc`` steps, each summed into fresh registers and then added to
+  ``out``; each element of ``out`` is summed by one thread, in one order,
+  whatever the thread count.
+- Streaming (``b`` narrower, or a small left operand): the product is bound by
+  reading the large operand ``a``, row by row, once. ``gemm_nn`` dots rows of
+  ``a`` with columns of ``b`` (copied once into rows, so both reads are
+  contiguous), three rows by four columns at a time; ``gemm_tn`` adds each row of
+  ``a``, times the entries of the same row of ``b``, into accumulator rows,
+  blocks of `_BLOCK` rows into fresh accumulators and at most `_CHUNKS` partial
+  results at the end, in an order that does not depend on the thread count.
 
-``out`` may be any 2-D view (a transposed result when the small operand is the
-left one). The ``_par`` variants split the rows of ``a`` across threads. Sums run
-in another order than NumPy's: the dot products of `gemm_nn` keep vector-wide
-partial sums; `gemm_tn` adds blocks of `_BLOCK` rows into fresh accumulators and
-at most `_CHUNKS` partial results at the end, in an order that does not depend
-on the thread count.
+The entry points are ``gemm_nn(a, b, out, kc=None)`` (``out[...] = a @ b``) and
+``gemm_tn(a, b, out, kc=None)`` (``out[...] = a.T @ b``) for a C-contiguous
+``a``, and their ``_par`` variants, which split the rows of ``out`` (tiles) or of
+``a`` (streaming) across threads. A block length ``kc`` selects the tiles (which
+need an ``out`` with contiguous rows); without it they stream, and ``out`` may
+be any 2-D view (a transposed result when the small operand is the left one).
+Sums run in another order than NumPy's.
 
 The kernels are compiled at module level with ``cache=True``, once per dtype and
 layout, so a new program does not compile them again. The code generator asks
@@ -30,15 +40,44 @@ from __future__ import annotations
 
 import math
 
+import llvmlite.binding as llvm
 import numba
 import numpy as np
-from numba import prange
+from llvmlite import ir
+from numba import prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 # A contraction goes to these kernels when its smaller free dimension is at most
-# MAX_SMALL and no contraction of the program needs BLAS (then the program's
-# loops may run in parallel too). Where some other contraction calls BLAS
-# anyway, OpenBLAS's two threads beat a serial kernel, and all stay with BLAS.
+# MAX_SMALL, or its result is at most `panel_width` columns wide, and no
+# contraction of the program needs BLAS (then the program's loops may run in
+# parallel too). Where some other contraction calls BLAS anyway, its threads
+# spin between calls and would starve the kernels' own: all stay with BLAS.
 MAX_SMALL = 16
+# A tile holds up to _VECTORS SIMD vectors (of _VECTOR_BYTES) of a row of `out`, in
+# as many rows as keep _REGISTERS accumulators (of the 32 vector registers of
+# AVX-512, or 16 of AVX2, the rest hold a row of `b` and a broadcast):
+# _TILE_ROWS[v] for v vectors. Each v is a specialised loop: four of them, not
+# eight, halve the compile time, and 4 + 3 vectors for 100 columns run faster
+# than one tile of 7 (more rows per load of `b`).
+_AVX512 = "+avx512f" in llvm.get_host_cpu_features().flatten()
+_VECTOR_BYTES = 64 if _AVX512 else 32
+_VECTORS = 4
+_REGISTERS = 24 if _AVX512 else 12
+_TILE_ROWS = tuple(min(12, _REGISTERS // v) if v else 0 for v in range(_VECTORS + 1))
+# The tiles of a wider `b` run panel by panel over blocks of _ROW_BLOCK rows (a
+# multiple of every tile's rows), up to _MAX_WIDTH_BYTES of a row of `b`.
+_ROW_BLOCK = 24
+_MAX_WIDTH_BYTES = 512
+# The contraction runs in blocks of kc steps (summed into fresh registers): long
+# ones when `a` has contiguous rows (they stream from memory best in one pass),
+# short ones when a step of `a` is a new cache line (x.T), so that the lines read
+# for one tile stay in cache for the tiles of the neighbouring rows.
+_KC_ROWS, _KC_STRIDED = 1024, 256
+# The parallel tiles split the rows into one run per thread Numba starts with
+# (numba.get_num_threads() would keep the kernel out of the cache). A run of
+# rows sums the same way on any thread: the count changes no result.
+_RUNS = numba.config.NUMBA_NUM_THREADS
 # Split the rows across threads from this many multiply-adds on; below it,
 # starting the threads costs more than the second core saves.
 PARALLEL_FMAS = 1 << 17
@@ -50,6 +89,201 @@ _BLOCK = 256
 _CHUNKS = 8
 
 _FLAGS = dict(cache=True, nogil=True, error_model="numpy", fastmath={"reassoc", "contract"})
+
+
+# --- register tiles: out = a @ b for a narrow b ----------------------------------------------
+
+
+def panel_width(dtype) -> int:
+    """The widest ``b`` (in columns) that the code generator sends to the tiles
+    (wider ones, as a square product, go to BLAS, whose packed panels win there).
+
+    >>> panel_width(np.float32) in (64, 128)  # AVX2 or AVX-512
+    True
+    """
+    return _MAX_WIDTH_BYTES // np.dtype(dtype).itemsize
+
+
+def _splat(builder, value, lanes):
+    """The vector of `lanes` copies of a scalar (LLVM folds it into the FMA's operand)."""
+    vec = ir.VectorType(value.type, lanes)
+    i32 = ir.IntType(32)
+    one = builder.insert_element(ir.Constant(vec, ir.Undefined), value, ir.Constant(i32, 0))
+    return builder.shuffle_vector(one, ir.Constant(vec, ir.Undefined),
+                                  ir.Constant(ir.VectorType(i32, lanes), [0] * lanes))
+
+
+class _Vectors:
+    """The SIMD operations of a tile in LLVM IR: loads and stores of the vectors of
+    a row (the last one masked to the `cols_last` columns left) and the FMA."""
+
+    def __init__(self, builder, elt, size, cols_last):
+        self.builder, self.size, self.lanes = builder, size, _VECTOR_BYTES // size
+        self.vec = vec = ir.VectorType(elt, self.lanes)
+        self.zero = ir.Constant(vec, None)
+        i32 = ir.IntType(32)
+        self.align = ir.Constant(i32, size)
+        lane = ir.Constant(ir.VectorType(i32, self.lanes), list(range(self.lanes)))
+        self.mask = builder.icmp_signed("<", lane, _splat(builder, builder.trunc(cols_last, i32),
+                                                          self.lanes))
+        name, ptr, module = f"v{self.lanes}f{size * 8}", ir.PointerType(vec), builder.module
+        self._fma = cgutils.get_or_insert_function(
+            module, ir.FunctionType(vec, [vec, vec, vec]), f"llvm.fma.{name}")
+        self._masked_load = cgutils.get_or_insert_function(
+            module, ir.FunctionType(vec, [ptr, i32, self.mask.type, vec]),
+            f"llvm.masked.load.{name}.p0")
+        self._masked_store = cgutils.get_or_insert_function(
+            module, ir.FunctionType(ir.VoidType(), [vec, ptr, i32, self.mask.type]),
+            f"llvm.masked.store.{name}.p0")
+
+    def _ptr(self, row, k):
+        offset = ir.Constant(ir.IntType(64), k * self.lanes)
+        return self.builder.bitcast(self.builder.gep(row, [offset]), ir.PointerType(self.vec))
+
+    def load(self, row, k, last):
+        """Vector `k` of the row at element pointer `row`."""
+        if last:
+            return self.builder.call(self._masked_load,
+                                     [self._ptr(row, k), self.align, self.mask, self.zero])
+        value = self.builder.load(self._ptr(row, k))
+        value.align = self.size
+        return value
+
+    def store(self, value, row, k, last):
+        if last:
+            self.builder.call(self._masked_store, [value, self._ptr(row, k), self.align, self.mask])
+        else:
+            self.builder.store(value, self._ptr(row, k)).align = self.size
+
+    def fma(self, x, scalar, acc):
+        return self.builder.call(self._fma, [x, _splat(self.builder, scalar, self.lanes), acc])
+
+
+def _emit_tile(ops, v, tile_rows, a_at, b_row, out_row, rows, p0, p1, first):
+    """IR for ``out[r, :] (+)= sum_p a[r, p] * b[p, :]`` over ``p0 <= p < p1`` for the
+    rows ``r < rows`` of a tile of `tile_rows` rows by `v` vectors. The sums are
+    phi nodes, so that they stay in registers; rows past `rows` repeat the last
+    row (computed and dropped, which keeps one loop for the ragged edge)."""
+    builder = ops.builder
+    intp = p0.type
+    row_of = [builder.select(builder.icmp_signed("<", ir.Constant(intp, r), rows),
+                             ir.Constant(intp, r), builder.sub(rows, ir.Constant(intp, 1)))
+              for r in range(tile_rows)]
+    entry = builder.block
+    loop = builder.append_basic_block("tile_loop")
+    done = builder.append_basic_block("tile_done")
+    builder.cbranch(builder.icmp_signed("<", p0, p1), loop, done)
+
+    builder.position_at_end(loop)
+    p = builder.phi(intp)
+    acc = [[builder.phi(ops.vec) for _ in range(v)] for _ in range(tile_rows)]
+    brow = b_row(p)
+    bvec = [ops.load(brow, k, k == v - 1) for k in range(v)]
+    new = [[ops.fma(bvec[k], builder.load(a_at(row_of[r], p)), acc[r][k]) for k in range(v)]
+           for r in range(tile_rows)]
+    p_next = builder.add(p, ir.Constant(intp, 1))
+    body = builder.block
+    p.add_incoming(p0, entry)
+    p.add_incoming(p_next, body)
+    for r in range(tile_rows):
+        for k in range(v):
+            acc[r][k].add_incoming(ops.zero, entry)
+            acc[r][k].add_incoming(new[r][k], body)
+    builder.cbranch(builder.icmp_signed("<", p_next, p1), loop, done)
+
+    builder.position_at_end(done)
+    sums = [[builder.phi(ops.vec) for _ in range(v)] for _ in range(tile_rows)]
+    for r in range(tile_rows):
+        for k in range(v):
+            sums[r][k].add_incoming(ops.zero, entry)
+            sums[r][k].add_incoming(new[r][k], body)
+    for r in range(tile_rows):
+        with builder.if_then(builder.icmp_signed("<", ir.Constant(intp, r), rows), likely=True):
+            orow = out_row(ir.Constant(intp, r))
+            for k in range(v):
+                total = builder.fadd(ops.load(orow, k, k == v - 1), sums[r][k])
+                ops.store(builder.select(first, sums[r][k], total), orow, k, k == v - 1)
+
+
+@intrinsic
+def _tile(typingctx, a, b, out, i0, rows, j0, cols, p0, p1, first):
+    """``out[i0+r, j0:j0+cols] = sum_p a[i0+r, p] * b[p, j0:j0+cols]`` over
+    ``p0 <= p < p1`` for ``r < rows``, added to ``out`` unless `first`. ``b`` and
+    ``out`` need contiguous rows (``b`` C-contiguous; the caller checks ``out``),
+    ``cols <= panel_width`` and ``rows <= _TILE_ROWS[vectors of cols]``."""
+    if not (isinstance(a, types.Array) and isinstance(b, types.Array) and b.layout == "C"
+            and isinstance(out, types.Array) and a.dtype == b.dtype == out.dtype
+            and out.dtype in (types.float32, types.float64)):
+        return None
+    sig = types.void(a, b, out, *[types.intp] * 6, types.boolean)
+
+    def codegen(context, builder, signature, args):
+        arrays = [context.make_array(t)(context, builder, x)
+                  for t, x in zip(signature.args[:3], args[:3])]
+        i0, rows, j0, cols, p0, p1, first = args[3:]
+        elt = context.get_data_type(out.dtype)
+        size = out.dtype.bitwidth // 8
+        intp = i0.type
+        a_s0, a_s1 = cgutils.unpack_tuple(builder, arrays[0].strides, 2)
+        b_s0 = cgutils.unpack_tuple(builder, arrays[1].strides, 2)[0]
+        out_s0 = cgutils.unpack_tuple(builder, arrays[2].strides, 2)[0]
+
+        def at(array, offset):  # the element pointer `offset` bytes into `array`
+            byte = builder.gep(builder.bitcast(array.data, ir.IntType(8).as_pointer()), [offset])
+            return builder.bitcast(byte, elt.as_pointer())
+
+        col = builder.mul(j0, ir.Constant(intp, size))
+        a_top = builder.mul(i0, a_s0)
+        out_top = builder.add(builder.mul(i0, out_s0), col)
+
+        def a_at(r, p):
+            return at(arrays[0], builder.add(a_top, builder.add(builder.mul(r, a_s0),
+                                                                builder.mul(p, a_s1))))
+
+        def b_row(p):
+            return at(arrays[1], builder.add(builder.mul(p, b_s0), col))
+
+        def out_row(r):
+            return at(arrays[2], builder.add(out_top, builder.mul(r, out_s0)))
+
+        # One specialised loop per vector count: a switch on the count of `cols`.
+        lanes = ir.Constant(intp, _VECTOR_BYTES // size)
+        one = ir.Constant(intp, 1)
+        count = builder.add(builder.sdiv(builder.sub(cols, one), lanes), one)
+        ops = _Vectors(builder, elt, size, builder.sub(cols, builder.mul(builder.sub(count, one),
+                                                                         lanes)))
+        merge = builder.append_basic_block("tile_merge")
+        switch = builder.switch(count, merge)
+        for v in range(1, _VECTORS + 1):
+            case = builder.append_basic_block(f"tile_{v}")
+            switch.add_case(ir.Constant(intp, v), case)
+            builder.position_at_end(case)
+            _emit_tile(ops, v, _TILE_ROWS[v], a_at, b_row, out_row, rows, p0, p1, first)
+            builder.branch(merge)
+        builder.position_at_end(merge)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@numba.njit(**_FLAGS)
+def _tile_rows(a, b, out, r0, r1, kc):
+    """``out[r0:r1] = a[r0:r1] @ b`` by tiles, the contraction in blocks of `kc`
+    steps, for a C-contiguous ``b``."""
+    if out.shape[1] > 1 and out.strides[1] != out.itemsize:
+        raise ValueError("gemm: the tiles need an `out` with contiguous rows")
+    k, n = b.shape
+    lanes = _VECTOR_BYTES // out.itemsize
+    width = _VECTORS * lanes
+    for p0 in range(0, max(k, 1), kc):  # once when k == 0: out is zeroed
+        p1 = min(p0 + kc, k)
+        for i0 in range(r0, r1, _ROW_BLOCK):  # its block of `a` stays in cache across panels
+            i1 = min(i0 + _ROW_BLOCK, r1)
+            for j0 in range(0, n, width):
+                cols = min(width, n - j0)
+                step = _TILE_ROWS[(cols + lanes - 1) // lanes]
+                for i in range(i0, i1, step):
+                    _tile(a, b, out, i, min(step, i1 - i), j0, cols, p0, p1, p0 == 0)
 
 
 # --- a @ b: rows of a dotted with rows of b.T -----------------------------------------------
@@ -124,18 +358,29 @@ def _nn_rows(a, bt, out, r0, r1):
 
 
 @numba.njit(**_FLAGS)
-def gemm_nn(a, b, out):
-    """``out[...] = a @ b``, serially; see the module docstring."""
-    _nn_rows(a, np.ascontiguousarray(b.T), out, 0, a.shape[0])
+def gemm_nn(a, b, out, kc=None):
+    """``out[...] = a @ b``, serially: by register tiles with contraction blocks of
+    `kc` steps when `kc` is given, else streaming; see the module docstring."""
+    if kc is None:  # Numba prunes the branch not taken: one family per signature
+        _nn_rows(a, np.ascontiguousarray(b.T), out, 0, a.shape[0])
+    else:
+        numba.literally(kc)  # a constant, so that the branch above is pruned too
+        _tile_rows(a, np.ascontiguousarray(b), out, 0, a.shape[0], kc)
 
 
 @numba.njit(parallel=True, **_FLAGS)
-def gemm_nn_par(a, b, out):
-    """``out[...] = a @ b`` with the rows of ``a`` split across threads."""
-    bt = np.ascontiguousarray(b.T)
+def gemm_nn_par(a, b, out, kc=None):
+    """`gemm_nn` with the rows of ``a`` split across threads."""
     m = a.shape[0]
-    for c in prange((m + _ROWS - 1) // _ROWS):  # each thread gets a run of blocks
-        _nn_rows(a, bt, out, c * _ROWS, min((c + 1) * _ROWS, m))
+    if kc is None:
+        bt = np.ascontiguousarray(b.T)
+        for c in prange((m + _ROWS - 1) // _ROWS):  # each thread gets a run of blocks
+            _nn_rows(a, bt, out, c * _ROWS, min((c + 1) * _ROWS, m))
+    else:
+        numba.literally(kc)
+        b = np.ascontiguousarray(b)
+        for c in prange(_RUNS):
+            _tile_rows(a, b, out, c * m // _RUNS, (c + 1) * m // _RUNS, kc)
 
 
 # --- a.T @ b: rows of a added into accumulator rows -----------------------------------------
@@ -189,23 +434,35 @@ def _store_sum_transposed(acc, out):
 
 
 @numba.njit(**_FLAGS)
-def gemm_tn(a, b, out):
-    """``out[...] = a.T @ b``, serially; see the module docstring."""
-    acc = np.empty((1, b.shape[1], a.shape[1]), out.dtype)
-    _tn_blocked(a, b, acc[0], 0, a.shape[0])
-    _store_sum_transposed(acc, out)
+def gemm_tn(a, b, out, kc=None):
+    """``out[...] = a.T @ b``, serially: by register tiles when `kc` is given (as in
+    `gemm_nn`), else streaming; see the module docstring."""
+    if kc is None:
+        acc = np.empty((1, b.shape[1], a.shape[1]), out.dtype)
+        _tn_blocked(a, b, acc[0], 0, a.shape[0])
+        _store_sum_transposed(acc, out)
+    else:
+        numba.literally(kc)
+        _tile_rows(a.T, np.ascontiguousarray(b), out, 0, a.shape[1], kc)
 
 
 @numba.njit(parallel=True, **_FLAGS)
-def gemm_tn_par(a, b, out):
-    """``out[...] = a.T @ b`` with the rows of ``a`` split into chunks across
-    threads, each chunk summing into its own accumulator."""
-    k = a.shape[0]
-    chunks = min(max(k // _BLOCK, 1), _CHUNKS)
-    acc = np.empty((chunks, b.shape[1], a.shape[1]), out.dtype)
-    for c in prange(chunks):
-        _tn_blocked(a, b, acc[c], c * k // chunks, (c + 1) * k // chunks)
-    _store_sum_transposed(acc, out)
+def gemm_tn_par(a, b, out, kc=None):
+    """`gemm_tn` with the rows of ``out`` (tiles) or of ``a`` (streaming: chunks,
+    each summing into its own accumulator) split across threads."""
+    if kc is None:
+        k = a.shape[0]
+        chunks = min(max(k // _BLOCK, 1), _CHUNKS)
+        acc = np.empty((chunks, b.shape[1], a.shape[1]), out.dtype)
+        for c in prange(chunks):
+            _tn_blocked(a, b, acc[c], c * k // chunks, (c + 1) * k // chunks)
+        _store_sum_transposed(acc, out)
+    else:
+        numba.literally(kc)
+        b = np.ascontiguousarray(b)
+        m = a.shape[1]
+        for c in prange(_RUNS):
+            _tile_rows(a.T, b, out, c * m // _RUNS, (c + 1) * m // _RUNS, kc)
 
 
 # --- for the code generator -------------------------------------------------------------------
@@ -226,8 +483,9 @@ def _fits(node) -> bool:
     x, y = node.inputs
     out = node.outputs[0]
     b, m, k, n = _dims(node)
+    narrow = min(m, n) <= MAX_SMALL or n <= panel_width(out.dtype)
     return (out.dtype.kind == "f" and x.dtype == y.dtype == out.dtype and b == 1
-            and not node.params.get("batch", ((), ()))[0] and min(m, n) <= MAX_SMALL)
+            and not node.params.get("batch", ((), ()))[0] and narrow)
 
 
 def _calls_blas(node) -> bool:
@@ -247,23 +505,46 @@ def streamed(node, groups) -> bool:
     return _calls_blas(node) and _fits(node) and not program_calls_blas(groups)
 
 
-def call(m: int, k: int, n: int, x: tuple[str, bool], y: tuple[str, bool], out: str) -> str:
+def tiled(m: int, n: int, dtype) -> bool:
+    """Whether ``out = X @ Y`` of shapes (m, k) and (k, n) goes to the register
+    tiles: when ``X`` is the large operand and ``Y`` at least half a SIMD vector
+    wide (narrower, the masked lanes cost more than streaming saves).
+
+    >>> tiled(4096, 40, np.float32), tiled(10000, 10, np.float32), tiled(10000, 3, np.float32)
+    (True, True, False)
+    """
+    wide = 2 * n * np.dtype(dtype).itemsize >= _VECTOR_BYTES
+    return m > MAX_SMALL and wide and n <= panel_width(dtype)
+
+
+def call(m: int, k: int, n: int, x: tuple[str, bool], y: tuple[str, bool], out: str,
+         dtype=np.float32) -> str:
     """The statement computing ``out[...] = X @ Y`` of shapes (m, k) and (k, n).
 
     Each operand comes as (name of a C-contiguous 2-D array, whether the operand
-    is its transpose). The large operand is streamed; when it is the right one,
-    the kernel computes ``out.T = Y.T @ X.T``.
+    is its transpose), and ``out`` names a C-contiguous (m, n) array. Register
+    tiles compute it when `tiled`, with contraction blocks for ``X`` or ``X.T``.
+    Else the large operand is streamed; when it is the right one, the kernel
+    computes ``out.T = Y.T @ X.T``.
 
-    >>> call(10000, 784, 10, ("a", False), ("w", False), "d")
+    >>> call(4096, 1000, 40, ("x", False), ("w", False), "d")
+    'gemm_nn_par(x, w, d, 1024)'
+    >>> call(10000, 784, 3, ("a", False), ("w", False), "d")
     'gemm_nn_par(a, w, d)'
     >>> call(10, 5000, 784, ("g", True), ("a", False), "d")
     'gemm_tn_par(a, g, d.T)'
     """
     (xs, xt), (ys, yt) = x, y
     suffix = "_par" if m * k * n >= PARALLEL_FMAS else ""
+    kind = "tn" if xt else "nn"
+    if tiled(m, n, dtype):
+        kc = _KC_STRIDED if xt else _KC_ROWS
+        # Rows of Y, copied when Y is a transpose (as the kernel would): one
+        # signature, one compiled kernel, for both layouts.
+        rows = f"np.ascontiguousarray({ys}.T)" if yt else ys
+        return f"gemm_{kind}{suffix}({xs}, {rows}, {out}, {kc})"
     if n <= MAX_SMALL and (n <= m or m > MAX_SMALL):  # X is the large operand
         small = f"{ys}.T" if yt else ys
-        kind = "tn" if xt else "nn"
         return f"gemm_{kind}{suffix}({xs}, {small}, {out})"
     small = xs if xt else f"{xs}.T"  # X.T, of shape (k, m)
     kind = "nn" if yt else "tn"

@@ -442,11 +442,11 @@ def _dot_general(g: Group, env: Env) -> list[Line | Loop]:
     if 0 in (B, M, K, N):
         body.append(Line(f"{res} = np.zeros(({B}, {M}, {N}), {dt})"))
     elif gemm.streamed(node, env.plan.groups):
-        # A small free dimension: a kernel of `gemm` streams the large operand.
+        # A narrow operand: register tiles of `gemm`, or its streaming kernels.
         xs = _operand_2d(env, x, fx + cx, len(fx), f"t{num}x", body)
         ys = _operand_2d(env, y, cy + fy, len(cy), f"t{num}y", body)
         body.append(Line(f"{res} = np.empty(({M}, {N}), {dt})"))
-        body.append(Line(gemm.call(M, K, N, xs, ys, res)))
+        body.append(Line(gemm.call(M, K, N, xs, ys, res, out.dtype)))
     elif out.dtype.kind in "fc" and not bx:
         # One GEMM (or GEMV) through Numba's np.dot, which calls BLAS.
         (xs, xt), (ys, yt) = (_operand_2d(env, x, fx + cx, len(fx), f"t{num}x", body),
