@@ -17,7 +17,6 @@ from benchmarks.harness import Case, Peer
 from benchmarks.peers import optional
 from benchmarks.peers.standard import standard_peers
 from benchmarks.peers.torch_sgd import sgd_step
-from benchmarks.peers.tracegrad_peers import flat
 
 NAME = "W2"
 TITLE = "W2 MLP training step: relu(x @ w1) @ w2, squared error, SGD (float32)"
@@ -123,6 +122,7 @@ def build_jax(inputs, lr):
     @jax.jit
     def train(w1, w2, x, y):
         value, (g1, g2) = jax.value_and_grad(jloss, argnums=(0, 1))(w1, w2, x, y)
+        # a flat tuple: the step unpacks it as it is
         return value, g1, g2, w1 - lr * g1, w2 - lr * g2
 
     state = {k: jax.device_put(v) for k, v in inputs.items()}
@@ -139,14 +139,15 @@ def build_tracegrad(tg, backend, inputs, lr):
 
     def train(w1, w2, x, y):
         value, (g1, g2) = value_and_grad(w1, w2, x, y)
+        # a flat tuple: the step unpacks it as it is
         return value, g1, g2, w1 - lr * g1, w2 - lr * g2
 
     f = tg.compile(train, backend=backend)
     state = dict(inputs)
 
     def step():
-        value, g1, g2, state["w1"], state["w2"] = flat(
-            f(state["w1"], state["w2"], state["x"], state["y"]))
+        value, g1, g2, state["w1"], state["w2"] = f(
+            state["w1"], state["w2"], state["x"], state["y"])
         return value, g1, g2
     return step
 

@@ -18,7 +18,6 @@ from benchmarks.harness import Case, Peer
 from benchmarks.peers import optional
 from benchmarks.peers.standard import standard_peers
 from benchmarks.peers.torch_sgd import sgd_step
-from benchmarks.peers.tracegrad_peers import flat
 
 NAME = "W3"
 TITLE = "W3 polynomial fit: one SGD step of a cubic on 2000 points (float32), 2000 steps"
@@ -142,14 +141,15 @@ def build_tracegrad(tg, backend, inputs):
 
     def train(w, b, xx, y):
         value, (gw, gb) = value_and_grad(w, b, xx, y)
+        # a flat tuple: the step unpacks it as it is
         return value, gw, gb, w - LR * gw, b - LR * gb
 
     f = tg.compile(train, backend=backend)
     state = dict(inputs)
 
     def step():
-        value, gw, gb, state["w"], state["b"] = flat(
-            f(state["w"], state["b"], state["xx"], state["y"]))
+        value, gw, gb, state["w"], state["b"] = f(
+            state["w"], state["b"], state["xx"], state["y"])
         return value, gw, gb
     return step
 
