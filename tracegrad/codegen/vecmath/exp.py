@@ -97,7 +97,7 @@ def reduce_ln2(x):
     return n, fma(-n, LN2_LO, r)
 
 
-@vecfn
+@vecfn(alone=True)  # see jit.vecfn
 def _clamp(x, lo, hi):
     # NaN becomes 0 here; callers select their NaN result separately
     x = lo if x < lo else x
@@ -247,7 +247,7 @@ EXP_F32_SINGLE = (
 EXPM1_F32_SINGLE = tuple(F32(c) for c in EXP_F32)
 
 
-@vecfn
+@vecfn(alone=True)  # see jit.vecfn
 def clamp_f32(x, lo, hi):
     """x limited to [lo, hi] in float32; NaN becomes 0 (callers select their NaN)."""
     x = lo if x < lo else x
