@@ -4,8 +4,8 @@ Numba's LLVM has no vector math library: a loop calling ``math.exp`` is vectoris
 around one scalar libm call per lane. The functions here are written with only
 arithmetic, FMA, comparisons and selects, rounding and bit casts (`intrinsics.py`),
 and are inlined into the caller (`jit.py`), so a generated loop over them stays one
-SIMD loop. Each has a float64 version and a float32 one (exp, expm1, log, log10,
-tanh, sinh, cosh, atan, atan2, asin and acos in float32 arithmetic, 16 lanes; the
+SIMD loop. Each has a float64 version and a float32 one (exp, expm1, log, log2,
+log10, tanh, sinh, cosh, atan, atan2, asin and acos in float32 arithmetic, 16 lanes; the
 others in float64, rounded once), both within 1 ulp, and
 returns NumPy's special values.
 

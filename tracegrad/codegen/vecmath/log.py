@@ -10,10 +10,10 @@ double-double too, so every function here is within about 0.6 ulp; log2 and log1
 multiply the double-double by 1/ln2 or 1/ln10 before the one final rounding.
 
 log_f32 is the same method in float32 arithmetic (fdlibm's float variant, 16 lanes;
-0.84 ulp measured over every float32), and so is log10_f32 (0.76 ulp), with the
-leading products by 1/ln10 and log10(2) exact. log1p and log2 for float32 compute in
-float64 (where no float32 input is subnormal) with a shorter polynomial and round
-once.
+0.84 ulp measured over every float32), and so are log10_f32 (0.76 ulp) and
+log2_f32 (0.82 ulp), with the leading products by 1/ln10, log10(2) and 1/ln2 exact.
+log1p for float32 computes in float64 (where no float32 input is subnormal) with a
+shorter polynomial and rounds once.
 
 >>> log_f64(2.718281828459045)  # doctest: +SKIP
 1.0
@@ -254,9 +254,30 @@ def log_f32(x):
 
 @vecfn
 def log2_f32(x):
-    """``log2(x)`` for float32."""
-    xd = np.float64(x)
-    return _log_special_f32(x, log_reduced_f32(xd if xd > 0.0 else 1.0) * INV_LN2_HI)
+    """``log2(x)`` for float32, in float32 arithmetic (16 lanes), within 1 ulp.
+
+    As `log10_f32`, times 1/ln2: ``k + f/ln2`` with the product exact as a pair and
+    summed exactly with the integer k (|k| >= 1 > |f/ln2| unless k = 0); the small
+    terms round once into the result.
+    """
+    kf, f = _split_f32(x)
+    s = f / (TWO_F32 + f)
+    z = s * s
+    ff = f * f
+    hfsq = HALF_F32 * ff
+    v = s * fma(z, horner(LOG_F32_SINGLE, z), hfsq)
+    p = f * INV_LN2_HI_F32
+    hi, lo = fast_two_sum(kf, p)
+    rest = fma(f, INV_LN2_HI_F32, -p)
+    rest = fma(fma(f, f, -ff), -HALF_INV_LN2_F32, fma(f - hfsq, INV_LN2_LO_F32, rest))
+    rest = fma(-hfsq, INV_LN2_HI_F32, fma(v, INV_LN2_HI_F32, rest))  # the largest last
+    return _log_special_f32(x, hi + (lo + rest))
+
+
+# 1/ln2 as a float32 pair
+INV_LN2_HI_F32 = F32(1.4426950216293335)
+INV_LN2_LO_F32 = F32(1.925963033500011e-08)
+HALF_INV_LN2_F32 = F32(0.5) * INV_LN2_HI_F32
 
 
 # log10(2) with 13 trailing zero bits (k*LOG10_2_HI_F32 is exact for every k), and
