@@ -21,3 +21,16 @@ import pytest  # noqa: E402
 def rng() -> np.random.Generator:
     """A seeded random generator, so that every test sees the same random inputs."""
     return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory):
+    """Compile into a fresh cache directory, not the user's ~/.cache/tracegrad."""
+    old = os.environ.get("TRACEGRAD_CACHE_DIR")
+    path = tmp_path_factory.mktemp("tgcache")
+    os.environ["TRACEGRAD_CACHE_DIR"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("TRACEGRAD_CACHE_DIR", None)
+    else:
+        os.environ["TRACEGRAD_CACHE_DIR"] = old

@@ -1,28 +1,14 @@
-"""Shared helpers of the code generator tests: a private program cache and
-compiled-versus-interpreter comparison."""
+"""Shared helpers of the code generator tests: compiled-versus-interpreter
+comparison (the private program cache is tests/conftest.py's)."""
 
 from __future__ import annotations
 
-import os
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 import tracegrad as tg
-
-
-@pytest.fixture(scope="session", autouse=True)
-def private_cache(tmp_path_factory):
-    """Compile into a fresh cache directory, not the user's ~/.cache/tracegrad."""
-    old = os.environ.get("TRACEGRAD_CACHE_DIR")
-    path = tmp_path_factory.mktemp("tgcache")
-    os.environ["TRACEGRAD_CACHE_DIR"] = str(path)
-    yield path
-    if old is None:
-        os.environ.pop("TRACEGRAD_CACHE_DIR", None)
-    else:
-        os.environ["TRACEGRAD_CACHE_DIR"] = old
 
 
 def run_both(fn, *args):

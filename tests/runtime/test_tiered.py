@@ -39,20 +39,7 @@ def inputs(rng):
     return rng.standard_normal(7), rng.standard_normal(7)
 
 
-@pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory):
-    """A cache of this module's own, empty at first: the first program is a miss."""
-    path = tmp_path_factory.mktemp("tiered")
-    old = os.environ.get("TRACEGRAD_CACHE_DIR")
-    os.environ["TRACEGRAD_CACHE_DIR"] = str(path)
-    yield path
-    if old is None:
-        os.environ.pop("TRACEGRAD_CACHE_DIR", None)
-    else:
-        os.environ["TRACEGRAD_CACHE_DIR"] = old
-
-
-def test_interpreter_answers_until_the_program_is_compiled(cache_dir, inputs, monkeypatch):
+def test_interpreter_answers_until_the_program_is_compiled(inputs, monkeypatch):
     # Hold the compile back until the first call has returned, so that the test
     # sees the interpreted call however fast the machine compiles.
     release = threading.Event()
@@ -82,7 +69,7 @@ def test_interpreter_answers_until_the_program_is_compiled(cache_dir, inputs, mo
     np.testing.assert_allclose(grad2, want_grad, rtol=1e-12)
 
 
-def test_a_warm_cache_is_loaded_in_the_background_too(cache_dir, inputs):
+def test_a_warm_cache_is_loaded_in_the_background_too(inputs):
     first = grad_fn()
     first(*inputs)
     first.block_until_compiled()  # stored now, if the test above did not run
@@ -95,14 +82,14 @@ def test_a_warm_cache_is_loaded_in_the_background_too(cache_dir, inputs):
     assert program is next(iter(first._cache.values())).run.dispatcher
 
 
-def test_tiered_false_compiles_before_returning(cache_dir, rng):
+def test_tiered_false_compiles_before_returning(rng):
     fn = tg.compile(lambda x: np.sum(np.exp(x) * 3.0), backend="cpu", tiered=False)
     x = rng.standard_normal(5)
     np.testing.assert_allclose(fn(x), np.sum(np.exp(x) * 3.0), rtol=1e-13)
     assert compiled(fn) and not fn._compiling
 
 
-def test_a_failed_compile_warns_and_keeps_the_interpreter(cache_dir, rng, monkeypatch):
+def test_a_failed_compile_warns_and_keeps_the_interpreter(rng, monkeypatch):
     make = backends.make_executable
 
     def broken(backend, graph, name, **options):
@@ -158,7 +145,7 @@ def test_exiting_process_waits_for_the_compile(tmp_path):
     assert run("wait") == {"first_compiled": False, "ok": True, "hits": 1, "misses": 0}
 
 
-def test_a_documented_limit_says_what_to_do(cache_dir, rng):
+def test_a_documented_limit_says_what_to_do(rng):
     fn = tg.compile(lambda x: x * x + 1.0, backend="cpu", tiered=True)
     x = rng.standard_normal(4).astype(np.float16)
     with pytest.warns(tiered.TieredWarning, match="does not support float16.*use float32"):

@@ -5,16 +5,11 @@ tanh_f64 is ``(e - 1)/(e + 1)`` with both as double-doubles from one reduction o
 ``2|x|``: the places to check are the steps of that reduction (where r changes sign
 and the pairs are least balanced), tiny arguments (e - 1 must not cancel) and
 18 <= |x| < 19.06, where ``e +- 1`` no longer fit a pair and ``1 - 2/e`` takes over.
-The float32 functions no longer widen to float64; a dense sweep over the float32
-numbers of each domain (every 97th bit pattern, subnormals included) checks them
-against the float64 functions, whose own error is ~2**-29 ulp of float32. The
-exhaustive sweep (every float32) measured 0.79 ulp for expm1, 0.84 for sinh, 0.73
-for cosh, 0.76 for log10 and 0.82 for log2.
+The float32 functions no longer widen to float64; here every float32 near the edges
+of their methods (the dense sweeps and the assembly check: test_float32_sweep.py).
 """
 
 from __future__ import annotations
-
-import platform
 
 import numpy as np
 import pytest
@@ -53,41 +48,6 @@ def test_tanh_f64_rounds_correctly_where_numpy_rounds_to_one(kernels):
     np.testing.assert_array_equal(got, [1 - 2.0**-53, -(1 - 2.0**-53), 1.0, 1.0])
 
 
-def _floats_between(lo: float, hi: float) -> np.ndarray:
-    """Every STRIDE-th float32 in [lo, hi] (both positive)."""
-    bits = np.arange(np.float32(lo).view(np.int32), np.float32(hi).view(np.int32), STRIDE,
-                     dtype=np.int32)
-    return bits.view(np.float32)
-
-
-def _both_signs(lo: float, hi: float) -> np.ndarray:
-    x = _floats_between(lo, hi)
-    return np.concatenate([x, -x])
-
-
-CASES_F32 = {
-    # function: (arguments, float64 reference); past the overflow edges, inf
-    "sinh": (lambda: _both_signs(1e-45, 95.0), np.sinh),
-    "cosh": (lambda: _both_signs(1e-45, 95.0), np.cosh),
-    "expm1": (lambda: np.concatenate([_floats_between(1e-45, 95.0),
-                                      -_floats_between(1e-45, 120.0)]), np.expm1),
-    "log10": (lambda: _floats_between(1e-45, 3.4e38), np.log10),
-    "log2": (lambda: _floats_between(1e-45, 3.4e38), np.log2),
-}
-
-
-@pytest.mark.parametrize("op", sorted(CASES_F32))
-def test_dense_float32_sweep_within_one_ulp(kernels, op):
-    make, ref = CASES_F32[op]
-    x = make()
-    got = kernels.run(op, x)
-    with np.errstate(all="ignore"):
-        want = ref(x.astype(np.float64))
-    err = ulp_error(got, want, np.float32)
-    worst = int(np.argmax(err))
-    assert err[worst] < 1.0, f"{op}: {err[worst]:.3f} ulp at {x[worst]!r}: got {got[worst]!r}"
-
-
 def _around(points, count: int) -> np.ndarray:
     """The `count` float32 numbers on either side of each point, and the point."""
     bits = np.asarray(points, np.float32).view(np.int32)
@@ -114,13 +74,3 @@ def test_float32_edges_every_float(kernels, op, points):
     err = ulp_error(got, want, np.float32)
     worst = int(np.argmax(err))
     assert err[worst] < 1.0, f"{op}: {err[worst]:.3f} ulp at {x[worst]!r}: got {got[worst]!r}"
-
-
-@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="x86-64 assembly")
-@pytest.mark.parametrize("op", ["sinh", "cosh", "expm1", "log10", "log2"])
-def test_float32_loop_stays_in_float32(kernels, op):
-    """No conversion to float64 in the loop: the work is done on 16 float32 lanes."""
-    from tests.vecmath.test_vectorised import asm_of
-
-    body = asm_of(kernels(op, np.float32))
-    assert "cvtps2pd" not in body and "cvtss2sd" not in body, f"{op}: widens to float64"

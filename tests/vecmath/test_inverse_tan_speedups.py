@@ -6,13 +6,11 @@ the division's remainder from r, q and r^3 p, not from the rounded n (tail ratio
 near ``r = pi/4``). atan2: ``t = a/b`` or ``(a - b)/(a + b)`` from one division, then
 ``m pi/4 +- atan(t)``; float32 scales a and b by powers of two near underflow and
 overflow. Every float32 argument was checked when these were written (max 0.500 ulp
-for tan, 0.62 for atan, asin and acos); here a dense sweep (every 97th bit pattern,
-193rd for tan), millions of random atan2 pairs, and the hard cases of each method.
+for tan, 0.62 for atan, asin and acos); here millions of random atan2 pairs and the
+hard cases of each method (the dense float32 sweeps: test_float32_sweep.py).
 """
 
 from __future__ import annotations
-
-import platform
 
 import numpy as np
 import pytest
@@ -23,41 +21,11 @@ F32 = np.dtype(np.float32)
 F64 = np.dtype(np.float64)
 
 
-def _floats_between(lo: float, hi: float, stride: int) -> np.ndarray:
-    """Every `stride`-th float32 in [lo, hi] (both positive)."""
-    bits = np.arange(np.float32(lo).view(np.int32), np.float32(hi).view(np.int32), stride,
-                     dtype=np.int32)
-    return bits.view(np.float32)
-
-
-def _both_signs(lo: float, hi: float, stride: int = 97) -> np.ndarray:
-    x = _floats_between(lo, hi, stride)
-    return np.concatenate([x, -x])
-
-
 def _assert_within(got, want, dtype, bound, args) -> None:
     err = ulp_error(got, want, dtype)
     worst = int(np.argmax(err))
     where = [a[worst] for a in args]
     assert err[worst] < bound, f"{err[worst]:.3f} ulp at {where}: got {got[worst]!r}"
-
-
-# --- float32: dense sweeps against float64 NumPy (whose error is ~2**-29 ulp here) ---
-
-SWEEPS = {
-    "tan": (lambda: _both_signs(1e-45, 3.4e38, 193), np.tan),
-    "atan": (lambda: _both_signs(1e-45, 3.4e38), np.arctan),
-    "asin": (lambda: _both_signs(1e-45, 1.0), np.arcsin),
-    "acos": (lambda: _both_signs(1e-45, 1.0), np.arccos),
-}
-
-
-@pytest.mark.parametrize("op", sorted(SWEEPS))
-def test_dense_float32_sweep_within_one_ulp(kernels, op):
-    make, ref = SWEEPS[op]
-    x = make()
-    want = ref(x.astype(np.float64))
-    _assert_within(kernels.run(op, x), want, F32, 1.0, [x])
 
 
 def test_asin_acos_edges_and_outside_the_domain(kernels):
@@ -170,16 +138,3 @@ def _run_fast(kernels, op, x):
     out = np.empty_like(x)
     loop(x, out)
     return out
-
-
-# --- the float32 functions stay in float32 ------------------------------------------
-
-
-@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="x86-64 assembly")
-@pytest.mark.parametrize("op", ["atan", "atan2", "asin", "acos"])
-def test_float32_loop_stays_in_float32(kernels, op):
-    """No conversion to float64 in the loop: the work is done on 16 float32 lanes."""
-    from tests.vecmath.test_vectorised import asm_of
-
-    body = asm_of(kernels(op, np.float32))
-    assert "cvtps2pd" not in body and "cvtss2sd" not in body, f"{op}: widens to float64"

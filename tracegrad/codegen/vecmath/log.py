@@ -260,12 +260,7 @@ def log2_f32(x):
     summed exactly with the integer k (|k| >= 1 > |f/ln2| unless k = 0); the small
     terms round once into the result.
     """
-    kf, f = _split_f32(x)
-    s = f / (TWO_F32 + f)
-    z = s * s
-    ff = f * f
-    hfsq = HALF_F32 * ff
-    v = s * fma(z, horner(LOG_F32_SINGLE, z), hfsq)
+    kf, f, ff, hfsq, v = _log_terms_f32(x)
     p = f * INV_LN2_HI_F32
     hi, lo = fast_two_sum(kf, p)
     rest = fma(f, INV_LN2_HI_F32, -p)
@@ -303,6 +298,19 @@ def _split_f32(x):
 
 
 @vecfn
+def _log_terms_f32(x):
+    """``(kf, f, ff, hfsq, v)`` of `log_f32`'s method, for the float32 log10 and log2:
+    ``log(x) = kf ln2 + f - hfsq + v`` with ``ff = fl(f*f)``, ``hfsq = ff/2`` and
+    ``v = s (hfsq + R(s^2))``, s = f/(2+f)."""
+    kf, f = _split_f32(x)
+    s = f / (TWO_F32 + f)
+    z = s * s
+    ff = f * f
+    hfsq = HALF_F32 * ff
+    return kf, f, ff, hfsq, s * fma(z, horner(LOG_F32_SINGLE, z), hfsq)
+
+
+@vecfn
 def log10_f32(x):
     """``log10(x)`` for float32, in float32 arithmetic (16 lanes), within 1 ulp.
 
@@ -311,12 +319,7 @@ def log10_f32(x):
     ``k log10(2)`` exact in its leading part: the two large terms are summed exactly,
     everything else is small and rounds once into the result.
     """
-    kf, f = _split_f32(x)
-    s = f / (TWO_F32 + f)
-    z = s * s
-    ff = f * f
-    hfsq = HALF_F32 * ff
-    v = s * fma(z, horner(LOG_F32_SINGLE, z), hfsq)
+    kf, f, ff, hfsq, v = _log_terms_f32(x)
     p = f * INV_LN10_HI_F32
     p_lo = fma(f, INV_LN10_HI_F32, -p)
     hi, lo = fast_two_sum(kf * LOG10_2_HI_F32, p)  # |k log10(2)| > |p| unless k = 0
