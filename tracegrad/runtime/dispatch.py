@@ -212,10 +212,12 @@ class CompiledFunction:
         lowered = self.lower(*args)
         config.dump(self.dump_stage, self.name, str(lowered.ir))
         config.dump("optimized", self.name, str(lowered.optimized))
-        if self._compiles_in_background(lowered):
+        if self._compiles_in_background():
             entry = _Entry(backends.make_executable("numpy", lowered.optimized, self.name),
                            lowered.out_tree)
             install(entry)
+            # finished threads are dropped here, so that the list stays short
+            self._compiling = [t for t in self._compiling if t.is_alive()]
             self._compiling.append(tiered.compile_in_background(
                 partial(self._executable, lowered),
                 lambda run: install(_Entry(run, lowered.out_tree)), self.name))
@@ -224,7 +226,7 @@ class CompiledFunction:
         install(entry)
         return entry
 
-    def _compiles_in_background(self, lowered: Lowered) -> bool:
+    def _compiles_in_background(self) -> bool:
         tiered = config.FLAGS.tiered if self.tiered is None else self.tiered
         return tiered and self.backend == "cpu"
 

@@ -43,7 +43,10 @@ def cpu_executable(graph: Graph, name: str, math: str | None = None,
 
     # A warm process finds the program by the graph's hash: no scheduling, no code
     # generation, and networkx is never imported.
-    math, graph_hash = _graph_hash(graph, math, fastmath)
+    from tracegrad.codegen.vecmath.select import math_mode
+
+    math = math_mode(math)
+    graph_hash = cache.graph_key(graph, f"math={math};fastmath={fastmath}")
     stored = cache.load_index(graph_hash)
     fn = load_stored(stored[0], signature(graph, stored[1])) if stored else None
     if fn is not None:
@@ -83,13 +86,6 @@ def cpu_executable(graph: Graph, name: str, math: str | None = None,
 
     run.dispatcher = fn
     return _with_0d_arrays(run, graph) if any(not a.shape for a in graph.outputs) else run
-
-
-def _graph_hash(graph: Graph, math: str | None, fastmath: bool) -> tuple[str, str]:
-    from tracegrad.codegen.vecmath.select import math_mode
-
-    math = math_mode(math)
-    return math, cache.graph_key(graph, f"math={math};fastmath={fastmath}")
 
 
 def _with_0d_arrays(run: Callable[[list], tuple], graph: Graph) -> Callable[[list], tuple]:

@@ -137,21 +137,6 @@ def expm1_reduced(x):
 
 
 @vecfn
-def expm1_reduced_dd(x, x_lo):
-    """`expm1_reduced` of a double-double ``x + x_lo`` (x_lo up to an ulp of x).
-
-    x_lo may exceed an ulp of r: it joins r with an exact sum, not the first-order
-    correction.
-    """
-    n = rint(x * LOG2E)
-    r_hi = fma(-n, LN2_HI, x)  # exact
-    r1 = fma(-n, LN2_LO, r_hi)
-    e1 = fma(-n, LN2_LO, r_hi - r1)
-    r, e2 = two_sum(r1, x_lo)
-    return n, r, _expm1_of_reduced(r, e1 + e2)
-
-
-@vecfn
 def exp_tail_f32(r):
     """``q(r)`` of ``exp(r) = 1 + r + r^2 q(r)`` to float32 accuracy (in float64)."""
     return estrin(EXP_F32, r)

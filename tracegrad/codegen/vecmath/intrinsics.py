@@ -103,35 +103,48 @@ copysign = _float_intrinsic("llvm.copysign", 2, "copysign")
 sqrt = _float_intrinsic("llvm.sqrt", 1, "sqrt")
 
 
-@intrinsic
-def horner(typingctx, coefficients, x):
-    """``c[0] + x*(c[1] + x*(c[2] + ...))`` with one FMA per step, fully unrolled.
+def _polynomial_intrinsic(evaluate):
+    """An intrinsic ``f(coefficients, x)`` for a tuple of floats of x's type (a module
+    constant, so LLVM folds the element reads), emitted by ``evaluate(builder, fma,
+    terms, x)`` straight as LLVM ``fma`` calls: no loop that could keep the
+    caller's loop from vectorising."""
 
-    `coefficients` is a tuple of floats of x's type (a module constant, so LLVM
-    folds the element reads); the chain is emitted straight as LLVM ``fma`` calls,
-    with no loop that could keep the caller's loop from vectorising.
-    """
-    if not (isinstance(coefficients, types.UniTuple) and coefficients.dtype == x
-            and x in _FLOATS and coefficients.count >= 1):
-        return None
-    count = coefficients.count
-    ll = _llvm_float(x)
-    suffix = "f32" if x == types.float32 else "f64"
+    def typer(typingctx, coefficients, x):
+        if not (isinstance(coefficients, types.UniTuple) and coefficients.dtype == x
+                and x in _FLOATS and coefficients.count >= 1):
+            return None
+        ll = _llvm_float(x)
+        suffix = "f32" if x == types.float32 else "f64"
 
-    def codegen(context, builder, signature, args):
-        tup, xv = args
-        fnty = ir.FunctionType(ll, [ll] * 3)
-        fn = cgutils.get_or_insert_function(builder.module, fnty, f"llvm.fma.{suffix}")
-        acc = builder.extract_value(tup, count - 1)
-        for i in range(count - 2, -1, -1):
-            acc = builder.call(fn, [acc, xv, builder.extract_value(tup, i)])
-        return acc
+        def codegen(context, builder, signature, args):
+            tup, xv = args
+            fnty = ir.FunctionType(ll, [ll] * 3)
+            fn = cgutils.get_or_insert_function(builder.module, fnty, f"llvm.fma.{suffix}")
 
-    return x(coefficients, x), codegen
+            def fma_(a, b, c):
+                return builder.call(fn, [a, b, c])
+
+            terms = [builder.extract_value(tup, i) for i in range(coefficients.count)]
+            return evaluate(builder, fma_, terms, xv)
+
+        return x(coefficients, x), codegen
+
+    typer.__name__ = evaluate.__name__
+    typer.__doc__ = evaluate.__doc__
+    return intrinsic(typer)
 
 
-@intrinsic
-def estrin(typingctx, coefficients, x):
+@_polynomial_intrinsic
+def horner(builder, fma_, terms, x):
+    """``c[0] + x*(c[1] + x*(c[2] + ...))`` with one FMA per step, fully unrolled."""
+    acc = terms[-1]
+    for c in reversed(terms[:-1]):
+        acc = fma_(acc, x, c)
+    return acc
+
+
+@_polynomial_intrinsic
+def estrin(builder, fma_, terms, power):
     """The polynomial of `horner`, evaluated by Estrin's scheme.
 
     Pairs ``c[2i] + c[2i+1] x`` are formed with FMAs, then pairs of pairs with x**2,
@@ -139,29 +152,14 @@ def estrin(typingctx, coefficients, x):
     multiplications. Inside a long chain (exp of a log in pow, a fused kernel)
     the loop is bound by latency, and this shortens it.
     """
-    if not (isinstance(coefficients, types.UniTuple) and coefficients.dtype == x
-            and x in _FLOATS and coefficients.count >= 1):
-        return None
-    count = coefficients.count
-    ll = _llvm_float(x)
-    suffix = "f32" if x == types.float32 else "f64"
-
-    def codegen(context, builder, signature, args):
-        tup, power = args
-        fnty = ir.FunctionType(ll, [ll] * 3)
-        fma_fn = cgutils.get_or_insert_function(builder.module, fnty, f"llvm.fma.{suffix}")
-        terms = [builder.extract_value(tup, i) for i in range(count)]
-        while len(terms) > 1:
-            paired = [builder.call(fma_fn, [terms[i + 1], power, terms[i]])
-                      for i in range(0, len(terms) - 1, 2)]
-            if len(terms) % 2:
-                paired.append(terms[-1])
-            terms = paired
-            if len(terms) > 1:
-                power = builder.fmul(power, power)
-        return terms[0]
-
-    return x(coefficients, x), codegen
+    while len(terms) > 1:
+        paired = [fma_(terms[i + 1], power, terms[i]) for i in range(0, len(terms) - 1, 2)]
+        if len(terms) % 2:
+            paired.append(terms[-1])
+        terms = paired
+        if len(terms) > 1:
+            power = builder.fmul(power, power)
+    return terms[0]
 
 
 def _python_fallbacks() -> None:
