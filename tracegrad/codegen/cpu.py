@@ -91,7 +91,7 @@ def generate(graph: Graph, name: str = "fn", math: str | None = None,
     if used:  # the vector math functions the kernels call, imported by name
         source = source.replace("from numba import prange\n",
                                 f"from numba import prange\n{vecmath.import_line(used)}\n", 1)
-    used = re.findall(r"\bgemm_(?:nn|tn)(?:_par)?\b", source)
+    used = re.findall(r"\bgemm_(?:tiles_)?(?:nn|tn)(?:_par)?\b", source)
     if used:  # the contraction kernels, imported by name (see `gemm`)
         from tracegrad.codegen import gemm
 

@@ -23,13 +23,12 @@ kernels run on Numba's threads. Two families:
   blocks of `_BLOCK` rows into fresh accumulators and at most `_CHUNKS` partial
   results at the end, in an order that does not depend on the thread count.
 
-The entry points are ``gemm_nn(a, b, out, kc=None)`` (``out[...] = a @ b``) and
-``gemm_tn(a, b, out, kc=None)`` (``out[...] = a.T @ b``) for a C-contiguous
-``a``, and their ``_par`` variants, which split the rows of ``out`` (tiles) or of
-``a`` (streaming) across threads. A block length ``kc`` selects the tiles (which
-need an ``out`` with contiguous rows); without it they stream, and ``out`` may
-be any 2-D view (a transposed result when the small operand is the left one).
-Sums run in another order than NumPy's.
+The entry points compute ``out[...] = a @ b`` (``_nn``) or ``out[...] = a.T @ b``
+(``_tn``) for a C-contiguous ``a``: ``gemm_tiles_nn``, ``gemm_tiles_tn`` (which
+need an ``out`` with contiguous rows) and the streaming ``gemm_nn``, ``gemm_tn``
+(``out`` may be any 2-D view: a transposed result when the small operand is the
+left one), and their ``_par`` variants, which split the rows of ``out`` (tiles)
+or of ``a`` (streaming) across threads. Sums run in another order than NumPy's.
 
 The kernels are compiled at module level with ``cache=True``, once per dtype and
 layout, so a new program does not compile them again. The code generator asks
@@ -358,29 +357,33 @@ def _nn_rows(a, bt, out, r0, r1):
 
 
 @numba.njit(**_FLAGS)
-def gemm_nn(a, b, out, kc=None):
-    """``out[...] = a @ b``, serially: by register tiles with contraction blocks of
-    `kc` steps when `kc` is given, else streaming; see the module docstring."""
-    if kc is None:  # Numba prunes the branch not taken: one family per signature
-        _nn_rows(a, np.ascontiguousarray(b.T), out, 0, a.shape[0])
-    else:
-        numba.literally(kc)  # a constant, so that the branch above is pruned too
-        _tile_rows(a, np.ascontiguousarray(b), out, 0, a.shape[0], kc)
+def gemm_nn(a, b, out):
+    """``out[...] = a @ b``, serially, streaming; see the module docstring."""
+    _nn_rows(a, np.ascontiguousarray(b.T), out, 0, a.shape[0])
 
 
 @numba.njit(parallel=True, **_FLAGS)
-def gemm_nn_par(a, b, out, kc=None):
+def gemm_nn_par(a, b, out):
     """`gemm_nn` with the rows of ``a`` split across threads."""
     m = a.shape[0]
-    if kc is None:
-        bt = np.ascontiguousarray(b.T)
-        for c in prange((m + _ROWS - 1) // _ROWS):  # each thread gets a run of blocks
-            _nn_rows(a, bt, out, c * _ROWS, min((c + 1) * _ROWS, m))
-    else:
-        numba.literally(kc)
-        b = np.ascontiguousarray(b)
-        for c in prange(_RUNS):
-            _tile_rows(a, b, out, c * m // _RUNS, (c + 1) * m // _RUNS, kc)
+    bt = np.ascontiguousarray(b.T)
+    for c in prange((m + _ROWS - 1) // _ROWS):  # each thread gets a run of blocks
+        _nn_rows(a, bt, out, c * _ROWS, min((c + 1) * _ROWS, m))
+
+
+@numba.njit(**_FLAGS)
+def gemm_tiles_nn(a, b, out):
+    """``out[...] = a @ b``, serially, by register tiles."""
+    _tile_rows(a, np.ascontiguousarray(b), out, 0, a.shape[0], _KC_ROWS)
+
+
+@numba.njit(parallel=True, **_FLAGS)
+def gemm_tiles_nn_par(a, b, out):
+    """`gemm_tiles_nn` with the rows of ``out`` split across threads."""
+    m = a.shape[0]
+    b = np.ascontiguousarray(b)
+    for c in prange(_RUNS):
+        _tile_rows(a, b, out, c * m // _RUNS, (c + 1) * m // _RUNS, _KC_ROWS)
 
 
 # --- a.T @ b: rows of a added into accumulator rows -----------------------------------------
@@ -434,35 +437,38 @@ def _store_sum_transposed(acc, out):
 
 
 @numba.njit(**_FLAGS)
-def gemm_tn(a, b, out, kc=None):
-    """``out[...] = a.T @ b``, serially: by register tiles when `kc` is given (as in
-    `gemm_nn`), else streaming; see the module docstring."""
-    if kc is None:
-        acc = np.empty((1, b.shape[1], a.shape[1]), out.dtype)
-        _tn_blocked(a, b, acc[0], 0, a.shape[0])
-        _store_sum_transposed(acc, out)
-    else:
-        numba.literally(kc)
-        _tile_rows(a.T, np.ascontiguousarray(b), out, 0, a.shape[1], kc)
+def gemm_tn(a, b, out):
+    """``out[...] = a.T @ b``, serially, streaming; see the module docstring."""
+    acc = np.empty((1, b.shape[1], a.shape[1]), out.dtype)
+    _tn_blocked(a, b, acc[0], 0, a.shape[0])
+    _store_sum_transposed(acc, out)
 
 
 @numba.njit(parallel=True, **_FLAGS)
-def gemm_tn_par(a, b, out, kc=None):
-    """`gemm_tn` with the rows of ``out`` (tiles) or of ``a`` (streaming: chunks,
-    each summing into its own accumulator) split across threads."""
-    if kc is None:
-        k = a.shape[0]
-        chunks = min(max(k // _BLOCK, 1), _CHUNKS)
-        acc = np.empty((chunks, b.shape[1], a.shape[1]), out.dtype)
-        for c in prange(chunks):
-            _tn_blocked(a, b, acc[c], c * k // chunks, (c + 1) * k // chunks)
-        _store_sum_transposed(acc, out)
-    else:
-        numba.literally(kc)
-        b = np.ascontiguousarray(b)
-        m = a.shape[1]
-        for c in prange(_RUNS):
-            _tile_rows(a.T, b, out, c * m // _RUNS, (c + 1) * m // _RUNS, kc)
+def gemm_tn_par(a, b, out):
+    """`gemm_tn` with the rows of ``a`` split across threads (chunks, each summing
+    into its own accumulator)."""
+    k = a.shape[0]
+    chunks = min(max(k // _BLOCK, 1), _CHUNKS)
+    acc = np.empty((chunks, b.shape[1], a.shape[1]), out.dtype)
+    for c in prange(chunks):
+        _tn_blocked(a, b, acc[c], c * k // chunks, (c + 1) * k // chunks)
+    _store_sum_transposed(acc, out)
+
+
+@numba.njit(**_FLAGS)
+def gemm_tiles_tn(a, b, out):
+    """``out[...] = a.T @ b``, serially, by register tiles."""
+    _tile_rows(a.T, np.ascontiguousarray(b), out, 0, a.shape[1], _KC_STRIDED)
+
+
+@numba.njit(parallel=True, **_FLAGS)
+def gemm_tiles_tn_par(a, b, out):
+    """`gemm_tiles_tn` with the rows of ``out`` split across threads."""
+    m = a.shape[1]
+    b = np.ascontiguousarray(b)
+    for c in prange(_RUNS):
+        _tile_rows(a.T, b, out, c * m // _RUNS, (c + 1) * m // _RUNS, _KC_STRIDED)
 
 
 # --- for the code generator -------------------------------------------------------------------
@@ -523,12 +529,11 @@ def call(m: int, k: int, n: int, x: tuple[str, bool], y: tuple[str, bool], out: 
 
     Each operand comes as (name of a C-contiguous 2-D array, whether the operand
     is its transpose), and ``out`` names a C-contiguous (m, n) array. Register
-    tiles compute it when `tiled`, with contraction blocks for ``X`` or ``X.T``.
-    Else the large operand is streamed; when it is the right one, the kernel
-    computes ``out.T = Y.T @ X.T``.
+    tiles compute it when `tiled`. Else the large operand is streamed; when it is
+    the right one, the kernel computes ``out.T = Y.T @ X.T``.
 
     >>> call(4096, 1000, 40, ("x", False), ("w", False), "d")
-    'gemm_nn_par(x, w, d, 1024)'
+    'gemm_tiles_nn_par(x, w, d)'
     >>> call(10000, 784, 3, ("a", False), ("w", False), "d")
     'gemm_nn_par(a, w, d)'
     >>> call(10, 5000, 784, ("g", True), ("a", False), "d")
@@ -538,11 +543,10 @@ def call(m: int, k: int, n: int, x: tuple[str, bool], y: tuple[str, bool], out: 
     suffix = "_par" if m * k * n >= PARALLEL_FMAS else ""
     kind = "tn" if xt else "nn"
     if tiled(m, n, dtype):
-        kc = _KC_STRIDED if xt else _KC_ROWS
         # Rows of Y, copied when Y is a transpose (as the kernel would): one
         # signature, one compiled kernel, for both layouts.
         rows = f"np.ascontiguousarray({ys}.T)" if yt else ys
-        return f"gemm_{kind}{suffix}({xs}, {rows}, {out}, {kc})"
+        return f"gemm_tiles_{kind}{suffix}({xs}, {rows}, {out})"
     if n <= MAX_SMALL and (n <= m or m > MAX_SMALL):  # X is the large operand
         small = f"{ys}.T" if yt else ys
         return f"gemm_{kind}{suffix}({xs}, {small}, {out})"
