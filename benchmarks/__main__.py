@@ -79,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         results, os.path.join(args.out, "charts"), rel_to=args.out, bandwidth=facts.bandwidth)
     titles = {name: load(name).TITLE for name in args.only}
     path = os.path.join(args.out, "RESULTS.md")
+    os.makedirs(args.out, exist_ok=True)
     with open(path, "w") as f:
         f.write(report.results_markdown(facts, results, titles, charts, command))
     if args.readme:

@@ -97,6 +97,10 @@ def generate(graph: Graph, name: str = "fn", math: str | None = None,
 
         source = source.replace("from numba import prange\n",
                                 f"from numba import prange\n{gemm.import_line(used)}\n", 1)
+    if "hugepages(" in source:
+        source = source.replace("from numba import prange\n",
+                                "from numba import prange\n"
+                                "from tracegrad.codegen.hugepages import hugepages\n", 1)
     return Program(name, plan, kernels, source, consts, parallel)
 
 

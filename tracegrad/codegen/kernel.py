@@ -135,7 +135,18 @@ class Env:
 
 def alloc(env: Env, v: Var, shape: tuple[int, ...] | None = None) -> Line:
     shape = v.shape if shape is None else shape
-    return Line(f"{env.buf(v)} = np.empty({_shape(shape)}, {mathlib.ctor(v.dtype)})")
+    return Line(f"{env.buf(v)} = {empty(shape, v.dtype)}")
+
+
+def empty(shape: tuple[int, ...], dtype) -> str:
+    """``np.empty(shape, dtype)`` in generated code; a large buffer on huge pages,
+    as NumPy allocates it (`hugepages`: its pages then fault in 2 MiB at a time)."""
+    expr = f"np.empty({_shape(shape) if shape else '()'}, {mathlib.ctor(dtype)})"
+    from tracegrad.codegen.hugepages import THRESHOLD  # imports Numba, as compiling does
+
+    if math.prod(shape) * np.dtype(dtype).itemsize >= THRESHOLD:
+        return f"hugepages({expr})"
+    return expr
 
 
 def _shape(shape: tuple[int, ...]) -> str:
@@ -405,8 +416,7 @@ def _copy(env: Env, atom: Atom, perm: tuple[int, ...], split: int | None, tmp: s
     for i, p in enumerate(perm):
         src[p] = idx[i]
     expr = read(atom, src, env.plan.views, lambda a, i, g: env.element(a, i))
-    body.append(Line(f"{tmp} = np.empty({_shape(permuted) if permuted else '()'}, "
-                     f"{mathlib.ctor(atom.dtype)})"))
+    body.append(Line(f"{tmp} = {empty(permuted, atom.dtype)}"))
     body += _loops(permuted, idx, [Line(f"{tmp}[{_ix(idx)}] = {expr}")])
     if split is None:
         return tmp
@@ -445,7 +455,7 @@ def _dot_general(g: Group, env: Env) -> list[Line | Loop]:
         # A narrow operand: register tiles of `gemm`, or its streaming kernels.
         xs = _operand_2d(env, x, fx + cx, len(fx), f"t{num}x", body)
         ys = _operand_2d(env, y, cy + fy, len(cy), f"t{num}y", body)
-        body.append(Line(f"{res} = np.empty(({M}, {N}), {dt})"))
+        body.append(Line(f"{res} = {empty((M, N), out.dtype)}"))
         body.append(Line(gemm.call(M, K, N, xs, ys, res, out.dtype)))
     elif out.dtype.kind in "fc" and not bx:
         # One GEMM (or GEMV) through Numba's np.dot, which calls BLAS.
@@ -457,7 +467,7 @@ def _dot_general(g: Group, env: Env) -> list[Line | Loop]:
         ys = _copy(env, y, by + cy + fy, None, f"t{num}y", body)
         body.append(Line(f"{lhs} = {xs}.reshape(({B}, {M}, {K}))"))
         body.append(Line(f"{rhs} = {ys}.reshape(({B}, {K}, {N}))"))
-        body.append(Line(f"{res} = np.empty(({B}, {M}, {N}), {dt})"))
+        body.append(Line(f"{res} = {empty((B, M, N), out.dtype)}"))
         if out.dtype.kind in "fc":
             body.append(Loop("j0", B, [Line(f"np.dot({lhs}[j0], {rhs}[j0], {res}[j0])")]))
         else:
