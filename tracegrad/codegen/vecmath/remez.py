@@ -2,7 +2,8 @@
 
 A developer tool, not imported by the vector math at run time (it needs mpmath).
 Every coefficient table in this package is printed by `python -m
-tracegrad.codegen.vecmath.remez NAME` from the fits in `FITS`, and ``--check``
+tracegrad.codegen.vecmath.remez NAME` from the fits in `FITS` (and float32 tanh's
+piecewise table by `tanh_f32_table`), and ``--check``
 compares all of them with the tables in the code (about 20 s).
 
 The method: find the coefficients `c` that minimise the largest weighted error
@@ -394,6 +395,43 @@ TABLES = {
 }
 
 
+# --- piecewise: float32 tanh by table (hyperbolic.py) ----------------------------------
+#
+# |x| is cut where its bits change in the exponent or the top two mantissa bits: a
+# piece [0, 1/16), the quarters of each binade from 1/16 to 8, and [8, 10] (tanh
+# rounds to 1 from 9.01 on); 30 pieces, the index is (bits - bits(1/16)) >> 21, + 1.
+# On each, tanh(m + r) = c0 + r (c1 + ... + c5 r^4) around the piece's middle m;
+# c0 is kept as a float32 pair, so that the last addition rounds once. On [0, 1/16),
+# m = 0 and tanh(r) = r + r (c3 r^2 + c5 r^4), the r added exactly.
+
+
+def tanh_f32_pieces() -> list[tuple[float, float]]:
+    """The pieces ``(lo, hi)`` of float32 tanh's table."""
+    edges = [0.0] + [2.0**e * (1 + q / 4) for e in range(-4, 3) for q in range(4)]
+    return list(zip(edges, edges[1:] + [8.0])) + [(8.0, 10.0)]
+
+
+def tanh_f32_table() -> dict[str, tuple[float, ...]]:
+    """The columns of float32 tanh's table, one entry per piece, rounded to float32
+    as the code holds them: ``c0_hi``, ``c0_lo`` and ``c1`` ... ``c5``."""
+    columns: dict[str, list[float]] = {k: [] for k in ("c0_hi", "c0_lo", "c1", "c2", "c3",
+                                                        "c4", "c5")}
+    for i, (lo, hi) in enumerate(tanh_f32_pieces()):
+        if i == 0:  # (tanh(r) - r)/r = c3 r^2 + c5 r^4, relative to tanh(r)
+            odd = remez(lambda r: (mpmath.tanh(r) - r) / r, [lambda r: r**2, lambda r: r**4],
+                        (TINY, hi), lambda r: r / mpmath.tanh(r), grid=300)
+            c0, tail = mpf(0), [0, 0, odd.coefficients[0], 0, odd.coefficients[1]]
+        else:
+            mid = (lo + hi) / 2
+            piece = remez(lambda r, m=mid: mpmath.tanh(m + r), powers(0, 5),
+                          (lo - mid, hi - mid), relative=True, grid=300)
+            c0, tail = piece.coefficients[0], piece.coefficients[1:]
+        c0_hi = float(np.float32(c0))
+        for name, value in (("c0_hi", c0_hi), ("c0_lo", c0 - c0_hi),
+                            *((f"c{k + 1}", c) for k, c in enumerate(tail))):
+            columns[name].append(float(np.float32(value)))
+    return {name: tuple(values) for name, values in columns.items()}
+
 def fit(name: str) -> Fit:
     """The fit `name` of `FITS` (relative error where it names no weight)."""
     f, basis, interval, weight = FITS[name]
@@ -414,7 +452,11 @@ def check() -> bool:
             abs(a - b) <= 1e-9 * abs(b) for a, b in zip(got, table))
         print(f"{name:10} {module}.{constant}: {'ok' if same else 'DIFFERS'}")
         ok &= same
-    return ok
+    from tracegrad.codegen.vecmath.hyperbolic import TANH_F32_TABLE
+
+    same = tanh_f32_table() == TANH_F32_TABLE
+    print(f"tanh_f32_table hyperbolic.TANH_F32_TABLE: {'ok' if same else 'DIFFERS'}")
+    return ok and same
 
 
 def main(argv: Sequence[str]) -> None:
@@ -422,6 +464,9 @@ def main(argv: Sequence[str]) -> None:
     with ``--check`` compare every table in the code with its fit."""
     if list(argv) == ["--check"]:
         sys.exit(0 if check() else 1)
+    if list(argv) == ["tanh_f32_table"]:
+        print(f"TANH_F32_TABLE = {tanh_f32_table()!r}")
+        return
     for name in argv or FITS:
         result = fit(name)
         print(f"# {name}: max weighted error {result.error:.3e}")

@@ -1,0 +1,274 @@
+"""Vector kernels: functions whose SIMD body is written in LLVM IR, for table lookups.
+
+A piecewise polynomial picks its coefficients from a small table by an index
+computed per lane. Written as ordinary scalar code, LLVM's loop vectoriser turns
+such a lookup into a gather, 10-20 cycles for 16 lanes, which costs more than the
+polynomial saves. AVX-512 does it from registers: ``vpermt2ps``/``vpermt2pd`` pick
+any of 32 float32 (16 float64) entries held in two registers, one instruction per
+coefficient. No scalar operation lowers to it, so a function that wants it is
+written here as a vector body (`VectorBuilder`), and offered to Numba as a scalar
+intrinsic that calls it:
+
+- ``tg_<name>_v<lanes>(<lanes x T>)`` is the vector body, at the register width
+  (16 float32 or 8 float64 lanes); the narrower variants pad to it and back;
+- ``tg_<name>(T)`` is the scalar function the intrinsic calls. It carries LLVM's
+  ``vector-function-abi-variant`` attribute, which names the variants, so the loop
+  vectoriser calls a variant once per register of elements instead of the scalar
+  function per element (how Clang links a vector math library). The scalar
+  function itself, left for a loop's remainder, broadcasts its argument into the
+  vector body and takes lane 0.
+
+Where Numba optimises the loop once more after vectorising it (the loops of a
+parallel program: `prange` bodies are compiled apart and linked into the
+program), LLVM inlines the vector body, and the tables stay in registers across
+iterations. The vectoriser, which saw a cheap call, would have interleaved four
+copies of the loop to keep the load ports busy; four copies of a body holding 18
+table halves need more than AVX-512's 32 registers, and spill (a float32 tanh over
+1e7 elements: 2.86 ms, against 1.96 ms not interleaved). So the intrinsic passes
+its result through a second, empty vector function, ``tg_no_interleave_<T>``,
+which raises the loop's cost past the vectoriser's small-loop threshold (20) and
+inlines away to nothing. Elsewhere the loop calls the body once per register of
+elements (2.5 ms), and the tables are loaded from memory by each call.
+
+Either way the loop is SIMD throughout: no libm, no per-lane call
+(`tests/vecmath/test_vectorised.py` checks the optimised IR). The definitions are
+``weak_odr``: every module that uses one holds a copy, the linker keeps one, and
+none is dropped as unused before the vectoriser introduces its calls.
+
+Used where the CPU has AVX-512 (`available`); elsewhere the callers keep their
+table-free versions, selected when their module is imported.
+
+>>> twice = vector_function("twice_f32", types.float32, lambda v, x: v.fadd(x, x))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
+
+_LLVM_FLOAT = {types.float32: ir.FloatType(), types.float64: ir.DoubleType()}
+_INT = {types.float32: ir.IntType(32), types.float64: ir.IntType(64)}
+_REGISTER_BITS = 512
+_PERMUTE = {types.float32: "llvm.x86.avx512.vpermi2var.ps.512",
+            types.float64: "llvm.x86.avx512.vpermi2var.pd.512"}
+
+
+def available() -> bool:
+    """Whether the machine code Numba generates may use AVX-512 Foundation (the
+    permutes): the host CPU's features, or those Numba is told to compile for
+    (``NUMBA_CPU_NAME``/``NUMBA_CPU_FEATURES``, as for a cache shared by machines)."""
+    from numba.core import config
+
+    if config.DISABLE_JIT:
+        return False
+    if config.CPU_NAME and config.CPU_NAME != "host":
+        features = config.CPU_FEATURES or ""
+    else:
+        import llvmlite.binding as llvm
+
+        features = llvm.get_host_cpu_features().flatten()
+    return "+avx512f" in features.split(",")
+
+
+class VectorBuilder:
+    """The operations a vector body is written with, on vectors of `lanes` elements
+    of one float type: arithmetic, FMA, comparisons and selects, integer
+    operations on the bits, and `lookup` from a constant table."""
+
+    def __init__(self, builder: ir.IRBuilder, scalar: types.Float):
+        self.b = builder
+        self.scalar = scalar
+        self.lanes = _REGISTER_BITS // scalar.bitwidth
+        self.float = ir.VectorType(_LLVM_FLOAT[scalar], self.lanes)
+        self.int = ir.VectorType(_INT[scalar], self.lanes)
+
+    # constants
+    def const(self, value: float) -> ir.Constant:
+        return ir.Constant(self.float, [float(value)] * self.lanes)
+
+    def iconst(self, value: int) -> ir.Constant:
+        return ir.Constant(self.int, [int(value)] * self.lanes)
+
+    # bits
+    def bits(self, x: ir.Value) -> ir.Value:
+        return self.b.bitcast(x, self.int)
+
+    def from_bits(self, i: ir.Value) -> ir.Value:
+        return self.b.bitcast(i, self.float)
+
+    # float arithmetic
+    def fadd(self, a: ir.Value, b: ir.Value) -> ir.Value:
+        return self.b.fadd(a, b)
+
+    def fsub(self, a: ir.Value, b: ir.Value) -> ir.Value:
+        return self.b.fsub(a, b)
+
+    def fmul(self, a: ir.Value, b: ir.Value) -> ir.Value:
+        return self.b.fmul(a, b)
+
+    def fma(self, a: ir.Value, b: ir.Value, c: ir.Value) -> ir.Value:
+        """``a*b + c`` rounded once."""
+        return self.b.call(self._intrinsic(f"llvm.fma.{self._suffix()}", [self.float] * 3,
+                                           self.float), [a, b, c])
+
+    def select_gt(self, a: ir.Value, b: ir.Value, then: ir.Value, other: ir.Value) -> ir.Value:
+        """``then if a > b else other``, lane by lane (False where either is NaN)."""
+        return self.b.select(self.b.fcmp_ordered(">", a, b), then, other)
+
+    def select(self, mask: ir.Value, then: ir.Value, other: ir.Value) -> ir.Value:
+        """``then if mask else other``, lane by lane."""
+        return self.b.select(mask, then, other)
+
+    # integer arithmetic on the bits
+    def ilt(self, a: ir.Value, b: ir.Value) -> ir.Value:
+        """``a < b`` as signed integers, lane by lane: a mask for `select`."""
+        return self.b.icmp_signed("<", a, b)
+
+    def and_(self, a: ir.Value, b: ir.Value) -> ir.Value:
+        return self.b.and_(a, b)
+
+    def or_(self, a: ir.Value, b: ir.Value) -> ir.Value:
+        return self.b.or_(a, b)
+
+    def xor(self, a: ir.Value, b: ir.Value) -> ir.Value:
+        return self.b.xor(a, b)
+
+    def isub(self, a: ir.Value, b: ir.Value) -> ir.Value:
+        return self.b.sub(a, b)
+
+    def ashr(self, a: ir.Value, b: ir.Value) -> ir.Value:
+        return self.b.ashr(a, b)
+
+    def iclamp(self, a: ir.Value, lo: int, hi: int) -> ir.Value:
+        """`a` clamped to ``[lo, hi]`` as signed integers."""
+        a = self.b.select(self.b.icmp_signed("<", a, self.iconst(lo)), self.iconst(lo), a)
+        return self.b.select(self.b.icmp_signed(">", a, self.iconst(hi)), self.iconst(hi), a)
+
+    def table(self, name: str, columns: dict[str, Sequence[float]]) -> Callable:
+        """A lookup ``get(column, index)`` into `columns`, tables of at most
+        ``2 * lanes`` entries each: ``column[index]`` lane by lane, one
+        ``vpermt2ps``/``vpermt2pd`` per lookup; `index` must lie in the table.
+
+        The columns are one constant global, so that the function addresses them
+        from one base register (Numba's large code model would otherwise load each
+        constant's address with a 10-byte ``movabs``, more instructions than the
+        arithmetic)."""
+        width = 2 * self.lanes
+        values: list[float] = []
+        offsets = {}
+        for column, entries in columns.items():
+            if len(entries) > width:
+                raise ValueError(f"{column}: {len(entries)} entries; the most is {width}")
+            offsets[column] = len(values)
+            values += [float(v) for v in entries] + [0.0] * (width - len(entries))
+        element = _LLVM_FLOAT[self.scalar]
+        data = ir.GlobalVariable(self.b.module, ir.ArrayType(element, len(values)),
+                                 f"tg_{name}_table")
+        data.global_constant = True
+        data.linkage = "weak_odr"
+        data.align = 64
+        data.initializer = ir.Constant(ir.ArrayType(element, len(values)), values)
+        permute = self._intrinsic(_PERMUTE[self.scalar], [self.float, self.int, self.float],
+                                  self.float)
+        zero = ir.Constant(ir.IntType(32), 0)
+
+        def half(start: int) -> ir.Value:
+            pointer = self.b.gep(data, [zero, ir.Constant(ir.IntType(32), start)])
+            return self.b.load(self.b.bitcast(pointer, self.float.as_pointer()), align=64)
+
+        def get(column: str, index: ir.Value) -> ir.Value:
+            start = offsets[column]
+            return self.b.call(permute, [half(start), index, half(start + self.lanes)])
+
+        return get
+
+    def _suffix(self) -> str:
+        return f"v{self.lanes}f{self.scalar.bitwidth}"
+
+    def _intrinsic(self, name: str, args: list[ir.Type], ret: ir.Type) -> ir.Function:
+        module = self.b.module
+        if name in module.globals:
+            return module.globals[name]
+        return ir.Function(module, ir.FunctionType(ret, args), name)
+
+
+Body = Callable[[VectorBuilder, ir.Value], ir.Value]
+
+
+def _define(module: ir.Module, name: str, scalar: types.Float, body: Body) -> ir.Function:
+    """Define (once per module) the vector body, its narrower variants and the scalar
+    function that names them; return the scalar function."""
+    symbol = f"tg_{name}"
+    if symbol in module.globals:
+        return module.globals[symbol]
+    element = _LLVM_FLOAT[scalar]
+    full = _REGISTER_BITS // scalar.bitwidth
+
+    def function(fn_name: str, lanes: int) -> tuple[ir.Function, ir.IRBuilder]:
+        ty = element if lanes == 1 else ir.VectorType(element, lanes)
+        fn = ir.Function(module, ir.FunctionType(ty, [ty]), fn_name)
+        fn.linkage = "weak_odr"
+        fn.attributes.add("nounwind")
+        return fn, ir.IRBuilder(fn.append_basic_block())
+
+    vector, b = function(f"{symbol}_v{full}", full)
+    b.ret(body(VectorBuilder(b, scalar), vector.args[0]))
+
+    # Narrower variants (a loop of float32 and float64 values may settle on fewer
+    # lanes) and the scalar function: widen to the full register, call, narrow.
+    variants = []
+    for lanes in (full // 4, full // 2, 1):
+        fn, b = function(f"{symbol}_v{lanes}" if lanes > 1 else symbol, lanes)
+        wide = ir.VectorType(element, full)
+        if lanes == 1:
+            arg = b.insert_element(ir.Constant(wide, ir.Undefined), fn.args[0],
+                                   ir.Constant(ir.IntType(32), 0))
+            arg = b.shuffle_vector(arg, ir.Constant(wide, ir.Undefined),
+                                   ir.Constant(ir.VectorType(ir.IntType(32), full), [0] * full))
+            out = b.extract_element(b.call(vector, [arg]), ir.Constant(ir.IntType(32), 0))
+        else:
+            widen = ir.Constant(ir.VectorType(ir.IntType(32), full),
+                                [i % lanes for i in range(full)])
+            arg = b.shuffle_vector(fn.args[0], fn.args[0], widen)
+            res = b.call(vector, [arg])
+            out = b.shuffle_vector(res, res, ir.Constant(ir.VectorType(ir.IntType(32), lanes),
+                                                         list(range(lanes))))
+        b.ret(out)
+        if lanes > 1:
+            variants.append(f"_ZGV_LLVM_N{lanes}v_{symbol}({symbol}_v{lanes})")
+        else:
+            scalar_fn = fn
+    variants.append(f"_ZGV_LLVM_N{full}v_{symbol}({symbol}_v{full})")
+    # The scalar function must stay a call until the vectoriser has seen it (an
+    # inlined body would be vectorised lane by lane, with gathers); it reads no memory.
+    scalar_fn.attributes.add("noinline")
+    for attribute in ("memory(none)", f'"vector-function-abi-variant"="{",".join(variants)}"'):
+        set.add(scalar_fn.attributes, attribute)  # llvmlite accepts only its known names
+    return scalar_fn
+
+
+def vector_function(name: str, scalar: types.Float, body: Body):
+    """A Numba intrinsic ``f(x)`` for a `scalar` float x whose SIMD body is
+    ``body(v, x)``, built with the `VectorBuilder` v on a vector x of register width;
+    loops over it vectorise into one call of the body per register of elements,
+    inlined where the loop is optimised again (see the module docstring).
+
+    >>> twice = vector_function("twice_f32", types.float32, lambda v, x: v.fadd(x, x))
+    """
+    guard = f"no_interleave_f{scalar.bitwidth}"
+
+    def typer(typingctx, x):
+        if x != scalar:
+            return None
+
+        def codegen(context, builder, signature, args):
+            y = builder.call(_define(builder.module, name, scalar, body), args)
+            return builder.call(_define(builder.module, guard, scalar, lambda v, x: x), [y])
+
+        return scalar(x), codegen
+
+    typer.__name__ = typer.__qualname__ = name
+    return intrinsic(typer)
