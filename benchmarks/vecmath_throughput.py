@@ -2,8 +2,14 @@
 
 Each function over 1e7 elements, single thread, three ways:
 
-- **vecmath**: ``for i in range(n): out[i] = vm_<op>_<dtype>(x[i])`` under ``@njit``
-  (what generated kernels do), no ``prange``;
+- **vecmath**: ``for i in prange(n): out[i] = vm_<op>_<dtype>(x[i])`` under
+  ``@njit(parallel=True)`` with one thread: the loop a generated program runs over
+  1e7 elements (Numba compiles a ``prange`` body apart and optimises it again where
+  it links it in, which lets LLVM inline the vector kernels of
+  `vector_kernels.py`). sin, cos and tan as generated code calls them: the fast
+  variants, with the count of arguments beyond their range (``trig_fast_ok``) that
+  would send the loop to a rerun with the exact ones; the ``(exact)`` rows are the
+  exact element functions;
 - **NumPy**: the ufunc with ``out=`` (SciPy's for erf and logistic), which NumPy
   runs on one thread, with its own SIMD (AVX-512) code where it has some;
 - **Numba libm**: the same loop over ``math.<op>``: vectorised by LLVM around one
@@ -66,19 +72,34 @@ def _logistic_libm(x):
 
 
 def unary_loop(f: Callable) -> Callable:
-    @numba.njit(error_model="numpy")
+    @numba.njit(error_model="numpy", parallel=True)
     def loop(x, out):
-        for i in range(x.size):
+        for i in numba.prange(x.size):
             out[i] = f(x[i])
 
     return loop
 
 
 def binary_loop(f: Callable) -> Callable:
-    @numba.njit(error_model="numpy")
+    @numba.njit(error_model="numpy", parallel=True)
     def loop(x, y, out):
-        for i in range(x.size):
+        for i in numba.prange(x.size):
             out[i] = f(x[i], y[i])
+
+    return loop
+
+
+def guarded_trig_loop(fast: Callable, ok: Callable) -> Callable:
+    """The loop generated code runs for sin, cos or tan: the fast variant, counting
+    the arguments beyond its range; a nonzero count reruns with the exact one."""
+
+    @numba.njit(error_model="numpy", parallel=True)
+    def loop(x, out):
+        misses = 0
+        for i in numba.prange(x.size):
+            misses += not ok(x[i])
+            out[i] = fast(x[i])
+        return misses
 
     return loop
 
@@ -103,18 +124,35 @@ def time_interleaved(calls: dict[str, Callable[[], object]], repeats: int) -> di
     return {name: statistics.median(s) for name, s in samples.items()}
 
 
+TRIG = ("sin", "cos", "tan")
+
+
 def measure(op: str, dtype, n: int, repeats: int, rng) -> dict[str, float]:
-    """`op` may be sin_fast, cos_fast or tan_fast: the fast trig variants (exact for
-    |x| <= 2**30), against the same NumPy and libm functions as sin, cos, tan."""
-    base = op.removesuffix("_fast")
+    """`op` may be sin, cos or tan (as generated code runs them, see the module
+    docstring) or ``<op>_exact``, the exact element function."""
+    base = op.removesuffix("_exact")
     np_fn, libm_fn, arity, _ = OPS[base]
     args = inputs(base, dtype, n, rng)
     out = np.empty_like(args[0])
+    suffix = "f64" if dtype == np.float64 else "f32"
     make = unary_loop if arity == 1 else binary_loop
-    vec = make(getattr(vecmath, f"vm_{op}_{'f64' if dtype == np.float64 else 'f32'}"))
+    if op in TRIG:
+        fast, ok = (getattr(vecmath, f"vm_{name}_{suffix}")
+                    for name in (f"{op}_fast", "trig_fast_ok"))
+        guarded = guarded_trig_loop(fast, ok)
+        exact = make(getattr(vecmath, f"vm_{op}_{suffix}"))
+
+        def vec():  # as generated code: the exact loop only if an argument needs it
+            if guarded(*args, out):
+                exact(*args, out)
+    else:
+        loop = make(getattr(vecmath, f"vm_{base}_{suffix}"))
+
+        def vec():
+            loop(*args, out)
     libm = make(libm_fn if libm_fn is not None else _logistic_libm)
     return time_interleaved({
-        "vecmath": lambda: vec(*args, out),
+        "vecmath": vec,
         "numpy": lambda: np_fn(*args, out=out),
         "libm": lambda: libm(*args, out),
     }, repeats)
@@ -202,7 +240,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=10**7, help="elements (default 1e7)")
     parser.add_argument("--repeats", type=int, default=11, help="timed runs of each")
-    ops = [*OPS, "sin_fast", "cos_fast", "tan_fast"]
+    ops = [*OPS, *(f"{op}_exact" for op in TRIG)]
     parser.add_argument("--ops", default=",".join(ops), help="comma-separated functions")
     parser.add_argument("--dtypes", default="float64,float32")
     args = parser.parse_args()

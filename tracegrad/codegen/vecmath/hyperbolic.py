@@ -179,7 +179,6 @@ TANH_F32_TABLE = {
         1.263971512344142e-06, 1.7107218752698827e-07, 9.799537181720552e-09,
     ),
 }
-TANH_F32_PIECES = len(TANH_F32_TABLE["c1"])
 TANH_F32_FIRST_BITS = 0x3D600000  # bits(1/16) - 2**21: index 1 from 1/16 on
 TANH_F32_LAST_X = 9.5  # |x| beyond: 9.5, in the last piece, where tanh rounds to 1
 
@@ -363,19 +362,18 @@ def _tanh_f32_portable(x):
     return copysign(y, x)
 
 
-
 def _tanh_f32_vector(v: VectorBuilder, x):
     """The vector body of `tanh_f32` (see there), 16 lanes."""
     get = v.table("tanh_f32", TANH_F32_TABLE)
     bits = v.bits(x)
     abs_bits = v.and_(bits, v.iconst(0x7FFFFFFF))
-    sign = v.xor(bits, abs_bits)
-    # the last piece holds everything above; NaN fails the comparison and stays NaN
+    # the last piece holds everything above, so the index needs no upper clamp; NaN
+    # fails the comparison, and stays NaN whatever entry its bits pick
     a = v.from_bits(abs_bits)
     a = v.select_gt(a, v.const(TANH_F32_LAST_X), v.const(TANH_F32_LAST_X), a)
-    piece = v.ashr(v.isub(abs_bits, v.iconst(TANH_F32_FIRST_BITS)), v.iconst(21))
+    piece = v.ashr(v.isub(v.bits(a), v.iconst(TANH_F32_FIRST_BITS)), v.iconst(21))
     first = v.ilt(piece, v.iconst(1))
-    piece = v.iclamp(piece, 0, TANH_F32_PIECES - 1)
+    piece = v.imax(piece, v.iconst(0))
     # a piece's middle: its exponent and top two mantissa bits, then a one (0 on the
     # first piece); r = |x| - mid is exact
     mid = v.or_(v.and_(v.bits(a), v.iconst(-(1 << 21))), v.iconst(1 << 20))
@@ -386,7 +384,7 @@ def _tanh_f32_vector(v: VectorBuilder, x):
     # c0 + r q as (r q + c0_lo) + c0_hi, rounded once at the end; on the first
     # piece c0 = 0, and r itself takes c0_hi's place, with r q its tail
     y = v.fadd(v.fma(r, q, get("c0_lo", piece)), v.select(first, r, get("c0_hi", piece)))
-    return v.from_bits(v.or_(v.bits(y), sign))
+    return v.copysign(y, x)
 
 
 if vector_kernels.available():

@@ -114,6 +114,11 @@ class VectorBuilder:
         return self.b.call(self._intrinsic(f"llvm.fma.{self._suffix()}", [self.float] * 3,
                                            self.float), [a, b, c])
 
+    def copysign(self, magnitude: ir.Value, sign: ir.Value) -> ir.Value:
+        """`magnitude` with the sign bit of `sign` (one ``vpternlog``)."""
+        return self.b.call(self._intrinsic(f"llvm.copysign.{self._suffix()}", [self.float] * 2,
+                                           self.float), [magnitude, sign])
+
     def select_gt(self, a: ir.Value, b: ir.Value, then: ir.Value, other: ir.Value) -> ir.Value:
         """``then if a > b else other``, lane by lane (False where either is NaN)."""
         return self.b.select(self.b.fcmp_ordered(">", a, b), then, other)
@@ -142,15 +147,15 @@ class VectorBuilder:
     def ashr(self, a: ir.Value, b: ir.Value) -> ir.Value:
         return self.b.ashr(a, b)
 
-    def iclamp(self, a: ir.Value, lo: int, hi: int) -> ir.Value:
-        """`a` clamped to ``[lo, hi]`` as signed integers."""
-        a = self.b.select(self.b.icmp_signed("<", a, self.iconst(lo)), self.iconst(lo), a)
-        return self.b.select(self.b.icmp_signed(">", a, self.iconst(hi)), self.iconst(hi), a)
+    def imax(self, a: ir.Value, b: ir.Value) -> ir.Value:
+        """The larger of `a` and `b` as signed integers, lane by lane."""
+        return self.b.select(self.b.icmp_signed(">", a, b), a, b)
 
     def table(self, name: str, columns: dict[str, Sequence[float]]) -> Callable:
         """A lookup ``get(column, index)`` into `columns`, tables of at most
         ``2 * lanes`` entries each: ``column[index]`` lane by lane, one
-        ``vpermt2ps``/``vpermt2pd`` per lookup; `index` must lie in the table.
+        ``vpermt2ps``/``vpermt2pd`` per lookup, which reads only the index's low
+        bits (5 for float32, 4 for float64).
 
         The columns are one constant global, so that the function addresses them
         from one base register (Numba's large code model would otherwise load each
