@@ -143,3 +143,94 @@ def test_special_grid_as_numpy(kernels, dtype):
     assert not bad.any(), f"inputs {np.stack([x, y], 1)[bad][:8]}: got {got[bad][:8]}"
     err = ulp_error(got[~special], _reference(x[~special], y[~special]), dtype)
     assert err.max() <= 1.0, f"{err.max():.3f} ulp"
+
+
+# --- float32 pow by table (AVX-512) and its table-free fallback ---------------------------
+
+
+def _random_pairs_f32(rng, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Random float32 bit patterns for x (every binade, both signs, subnormals,
+    now and then 0, inf and NaN) and y of every size: half of them integers (so that
+    negative x is defined), a quarter small, a quarter with y log2|x| near the
+    over- and underflow thresholds."""
+    bits = rng.integers(0, 0x7F800001, n, dtype=np.int64).astype(np.uint32)
+    x = bits.view(np.float32) * rng.choice(np.float32([-1, 1]), n)
+    lg = np.log2(np.abs(x.astype(np.float64)), where=x != 0, out=np.ones(n))
+    target = rng.choice([128.0, -126.0, -149.0], n) * rng.uniform(0.97, 1.03, n)
+    y = np.concatenate([
+        np.rint(rng.uniform(-200, 200, n // 4)),
+        np.rint(target[: n // 4] / lg[: n // 4]),
+        rng.uniform(-4, 4, n // 4),
+        target[3 * n // 4:] / lg[3 * n // 4:],
+    ])[:n]
+    with np.errstate(over="ignore"):
+        return x, y.astype(np.float32)
+
+
+def _mismatched_specials(got, want) -> np.ndarray:
+    """Where `want` (float32) is NaN, inf or 0 and `got` is not the same (sign
+    included): a mask."""
+    special = ~np.isfinite(want) | (want == 0)
+    same = (got == want) & (np.signbit(got) == np.signbit(want))
+    return special & ~(same | (np.isnan(got) & np.isnan(want)))
+
+
+def test_float32_random_pairs_within_one_ulp(kernels):
+    """2e6 random pairs over the whole range (see `_random_pairs_f32`): within an ulp
+    of the float64 np.power, NaN, inf and 0 where it has them (signs included)."""
+    x, y = _random_pairs_f32(np.random.default_rng(RNG_SEED + 2), 2_000_000)
+    got = kernels.run("pow", x, y)
+    with np.errstate(all="ignore"):
+        want = np.power(x.astype(np.float64), y.astype(np.float64))
+        w32 = want.astype(np.float32)
+    bad = _mismatched_specials(got, w32)
+    assert not bad.any(), f"at {np.stack([x, y], 1)[bad][:8]}: got {got[bad][:8]}"
+    special = ~np.isfinite(w32) | (w32 == 0)
+    err = ulp_error(got[~special], want[~special], F32)
+    i = int(np.argmax(err))
+    assert err[i] < 1.0, f"{err[i]:.3f} ulp at x={x[~special][i]!r} y={y[~special][i]!r}"
+
+
+def test_float32_special_lanes_leave_the_others_alone(kernels):
+    """The table kernel takes a slower path for a register of 16 lanes holding a
+    special case (x <= 0, inf, NaN or |y| >= 2**24): the other lanes of that
+    register come out bit for bit as they do without it."""
+    rng = np.random.default_rng(RNG_SEED + 3)
+    x = rng.uniform(0.01, 100, 4096).astype(np.float32)
+    y = rng.uniform(-20, 20, 4096).astype(np.float32)
+    plain = kernels.run("pow", x, y)
+    xs, ys = x.copy(), y.copy()
+    lane = np.arange(0, x.size, 16) + rng.integers(0, 16, x.size // 16)
+    xs[lane[::2]] = -2.0
+    ys[lane[1::2]] = 3e7
+    mixed = kernels.run("pow", xs, ys)
+    keep = np.ones(x.size, bool)
+    keep[lane] = False
+    np.testing.assert_array_equal(mixed[keep], plain[keep])
+
+
+def test_float32_without_tables_within_one_ulp():
+    """The table-free float32 pow, which CPUs without AVX-512 run, on the random
+    pairs, the amplified cases and the special grid."""
+    numba = pytest.importorskip("numba")
+    from tracegrad.codegen.vecmath.power import _pow_f32_portable
+
+    @numba.njit(error_model="numpy")
+    def loop(x, y, out):
+        for i in range(x.size):
+            out[i] = _pow_f32_portable(x[i], y[i])
+
+    rng = np.random.default_rng(RNG_SEED + 4)
+    xa, ya = _amplified(F32, rng, 20_000)
+    xr, yr = _random_pairs_f32(rng, 200_000)
+    xg, yg = _special_grid(F32)
+    x, y = np.concatenate([xa, xr, xg]), np.concatenate([ya, yr, yg])
+    got = np.empty_like(x)
+    loop(x, y, got)
+    with np.errstate(all="ignore"):
+        want = np.power(x, y)
+    bad = _mismatched_specials(got, want)
+    assert not bad.any(), f"at {np.stack([x, y], 1)[bad][:8]}: got {got[bad][:8]}"
+    special = ~np.isfinite(want) | (want == 0)
+    err = ulp_error(got[~special], _reference(x[~special], y[~special]), F32)
+    assert err.max() < 1.0, f"{err.max():.3f} ulp"

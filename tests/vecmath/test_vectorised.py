@@ -8,7 +8,7 @@ per lane. A change that makes a function fall back to scalar calls (a libm
 function, an un-inlined helper, a Python-style division check) fails here.
 
 The one exception is a function written as a vector kernel (`vector_kernels.py`,
-float32 tanh on AVX-512): there the loop calls the kernel's vector body once per
+float32 tanh and pow on AVX-512): there the loop calls the kernel's vector body once per
 16 elements, which the optimised LLVM IR shows: every call of the loop goes to a
 ``tg_`` vector function or an LLVM intrinsic, at least one to a 16-lane variant,
 and the vector bodies themselves call nothing but intrinsics.
@@ -37,10 +37,12 @@ CALL = re.compile(r"^\s+call[a-z]*\s", re.M)
 
 
 def vector_kernel(op: str, dtype) -> bool:
-    """Whether `op` is written as a vector kernel here (float32 tanh on AVX-512)."""
+    """Whether `op` is written as a vector kernel here (float32 tanh and pow on
+    AVX-512)."""
     from tracegrad.codegen.vecmath import vector_kernels
 
-    return op == "tanh" and np.dtype(dtype) == np.float32 and vector_kernels.available()
+    return (op in ("tanh", "pow") and np.dtype(dtype) == np.float32
+            and vector_kernels.available())
 
 
 def kernel_body(asm: str) -> str:

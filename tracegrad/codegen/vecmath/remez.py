@@ -3,7 +3,7 @@
 A developer tool, not imported by the vector math at run time (it needs mpmath).
 Every coefficient table in this package is printed by `python -m
 tracegrad.codegen.vecmath.remez NAME` from the fits in `FITS` (and float32 tanh's
-piecewise table by `tanh_f32_table`), and ``--check``
+piecewise table by `tanh_f32_table`, float32 pow's by `pow_f32_table`), and ``--check``
 compares all of them with the tables in the code (about 20 s).
 
 The method: find the coefficients `c` that minimise the largest weighted error
@@ -242,6 +242,11 @@ def _exp2m1_over_r(r):
     return LN2 if r == 0 else mpmath.expm1(r * LN2) / r
 
 
+def _log2p1_over_r(r):
+    # log2(1 + r) / r, with its limit 1/ln2 at r = 0: float32 pow's table-driven log2
+    return 1 / LN2 if r == 0 else mpmath.log1p(r) / (r * LN2)
+
+
 def _erf_over_x(z):
     # erf(x)/x with z = x^2
     x = mpmath.sqrt(z)
@@ -323,6 +328,10 @@ ATAN_Q0_F32 = mpf(float(np.float32(-1 / 3)))
 TAN_Z_MAX = mpf("0.617")
 
 
+# float32 pow's log2 table: r = z/c - 1 reaches 4/135 on the subinterval above 1
+POW_F32_R = mpf(4) / 135
+
+
 FITS: dict[str, tuple] = {
     # exp(r) - 1 = r + r^2/2 + r^3 q(r) on |r| <= ln2/2, error relative to expm1(r)
     # (the stricter of exp's and expm1's needs); float32 results: r + r^2 q(r)
@@ -355,6 +364,11 @@ FITS: dict[str, tuple] = {
     "log2_pow_f32": (_log2_over_s, powers(0, 4), (TINY, LOG_Z_MAX), None),
     "exp2_pow_f32": (_exp2m1_over_r, powers(0, 5), (-0.5, 0.5),
                      lambda r: r / mpmath.power(2, r)),
+    # float32 pow by table (AVX-512, power.py): log2(1 + r) = r P(r) on |r| <= 4/135
+    # (the widest of the table's subintervals), relative; 2^r = 1 + r Q(r) on
+    # |r| <= 1/32, Q relative (2^r is then off by at most |r ln2| times as much)
+    "log2_pow_f32_table": (_log2p1_over_r, powers(0, 5), (-POW_F32_R, POW_F32_R), None),
+    "exp2_pow_f32_table": (_exp2m1_over_r, powers(0, 2), (-mpf(1) / 32, mpf(1) / 32), None),
     # erf(x) = x + x R(x^2) on |x| <= 1 (f64), erf(x) = x P(x^2) on |x| <= 1.5 (f32)
     "erf_f64": (_erf_over_x_m1, powers(0, 12), (0, 1), lambda z: 1 / _erf_over_x(z)),
     "erf_f32": (_erf_over_x, powers(0, 8), (0, mpf("2.25")), None),
@@ -387,6 +401,8 @@ TABLES = {
     "cos_f64": ("trig", "COS_F64"),
     "log_f64": ("log", "LOG_F64"), "log_f32": ("log", "LOG_F32"), "log_pow": ("power", "LOG_POW"),
     "log2_pow_f32": ("power", "LOG2_POW_F32"), "exp2_pow_f32": ("power", "EXP2_POW_F32"),
+    "log2_pow_f32_table": ("power", "POW_F32_LOG2"),
+    "exp2_pow_f32_table": ("power", "POW_F32_EXP2"),
     "erf_f64": ("erf", "ERF_F64"), "erf_f32": ("erf", "ERF_F32"),
     "erfc_f64": ("erf", "ERFC_F64"), "erfc_f32": ("erf", "ERFC_F32"),
     "atan_f64": ("inverse_trig", "ATAN_F64"), "atan_f32": ("inverse_trig", "ATAN_F32"),
@@ -432,6 +448,32 @@ def tanh_f32_table() -> dict[str, tuple[float, ...]]:
             columns[name].append(float(np.float32(value)))
     return {name: tuple(values) for name, values in columns.items()}
 
+
+# --- float32 pow by table (power.py) ----------------------------------------------
+#
+# log2: z in [0.69921875, 1.3984375) (bits 0x3f330000 on) is cut into 16 subintervals
+# by the top four bits of its float32 mantissa counted from there; each has its
+# centre c (exactly 1 on the one holding 1, so that log2 near 1 is r P(r) with r =
+# z - 1 exact, no cancellation), invc = 1/c rounded and logc = log2(1/invc) rounded
+# (the identity log2 z = log2(z invc) + logc holds for any invc). exp2: 2^(j/16).
+
+
+def pow_f32_table() -> dict[str, tuple[float, ...]]:
+    """The columns of float32 pow's tables, rounded to float64: ``invc``, ``logc``
+    and ``exp2``."""
+    first = 0x3F330000
+    invc, logc = [], []
+    with mp.workdps(50):
+        for i in range(16):
+            lo, hi = (float(np.array([first + j * 2**19], np.uint32).view(np.float32)[0])
+                      for j in (i, i + 1))
+            c = 1.0 if lo <= 1.0 < hi else (lo + hi) / 2  # a dyadic: exact
+            invc.append(float(1 / mpf(c)))
+            logc.append(float(-mpmath.log(mpf(invc[-1]), 2)))
+        exp2 = [float(mpmath.power(2, mpf(j) / 16)) for j in range(16)]
+    return {"invc": tuple(invc), "logc": tuple(logc), "exp2": tuple(exp2)}
+
+
 def fit(name: str) -> Fit:
     """The fit `name` of `FITS` (relative error where it names no weight)."""
     f, basis, interval, weight = FITS[name]
@@ -456,7 +498,11 @@ def check() -> bool:
 
     same = tanh_f32_table() == TANH_F32_TABLE
     print(f"tanh_f32_table hyperbolic.TANH_F32_TABLE: {'ok' if same else 'DIFFERS'}")
-    return ok and same
+    from tracegrad.codegen.vecmath.power import POW_F32_TABLE
+
+    same_pow = pow_f32_table() == POW_F32_TABLE
+    print(f"pow_f32_table power.POW_F32_TABLE: {'ok' if same_pow else 'DIFFERS'}")
+    return ok and same and same_pow
 
 
 def main(argv: Sequence[str]) -> None:
@@ -466,6 +512,9 @@ def main(argv: Sequence[str]) -> None:
         sys.exit(0 if check() else 1)
     if list(argv) == ["tanh_f32_table"]:
         print(f"TANH_F32_TABLE = {tanh_f32_table()!r}")
+        return
+    if list(argv) == ["pow_f32_table"]:
+        print(f"POW_F32_TABLE = {pow_f32_table()!r}")
         return
     for name in argv or FITS:
         result = fit(name)

@@ -11,7 +11,8 @@ intrinsic that calls it:
 
 - ``tg_<name>_v<lanes>(<lanes x T>)`` is the vector body, at the register width
   (16 float32 or 8 float64 lanes); the narrower variants pad to it and back;
-- ``tg_<name>(T)`` is the scalar function the intrinsic calls. It carries LLVM's
+- ``tg_<name>(T, ...)`` is the scalar function the intrinsic calls (one or two
+  arguments: pow's variants are named ``_ZGV_LLVM_N16vv_...``). It carries LLVM's
   ``vector-function-abi-variant`` attribute, which names the variants, so the loop
   vectoriser calls a variant once per register of elements instead of the scalar
   function per element (how Clang links a vector math library). The scalar
@@ -34,6 +35,11 @@ Either way the loop is SIMD throughout: no libm, no per-lane call
 (`tests/vecmath/test_vectorised.py` checks the optimised IR). The definitions are
 ``weak_odr``: every module that uses one holds a copy, the linker keeps one, and
 none is dropped as unused before the vectoriser introduces its calls.
+
+A body may also work in float64 on the two halves of a float32 register
+(`VectorBuilder.widen`, `narrow`: float32 pow), and branch, joining its paths
+before it returns (pow takes a longer path only for a register with a special
+case).
 
 Used where the CPU has AVX-512 (`available`); elsewhere the callers keep their
 table-free versions, selected when their module is imported.
@@ -151,6 +157,78 @@ class VectorBuilder:
         """The larger of `a` and `b` as signed integers, lane by lane."""
         return self.b.select(self.b.icmp_signed(">", a, b), a, b)
 
+    def iadd(self, a: ir.Value, b: ir.Value) -> ir.Value:
+        return self.b.add(a, b)
+
+    def shl(self, a: ir.Value, b: ir.Value) -> ir.Value:
+        return self.b.shl(a, b)
+
+    def lshr(self, a: ir.Value, b: ir.Value) -> ir.Value:
+        """``a >> b``, shifting zeros in (`ashr` copies the sign)."""
+        return self.b.lshr(a, b)
+
+    def to_float(self, i: ir.Value) -> ir.Value:
+        """The signed integers `i` (the builder's integer vector) as floats."""
+        return self.b.sitofp(i, self.float)
+
+    # comparisons: masks for `select`, combined with `and_`, `or_` and `not_`
+    def fcmp(self, op: str, a: ir.Value, b: ir.Value) -> ir.Value:
+        """``a op b`` lane by lane, False where either is NaN (op ``==``, ``<`` ...)."""
+        return self.b.fcmp_ordered(op, a, b)
+
+    def fcmp_unordered(self, op: str, a: ir.Value, b: ir.Value) -> ir.Value:
+        """``a op b`` lane by lane, True where either is NaN (``uno``: either is)."""
+        return self.b.fcmp_unordered(op, a, b)
+
+    def ult(self, a: ir.Value, b: ir.Value) -> ir.Value:
+        """``a < b`` as unsigned integers, lane by lane (a range check in one)."""
+        return self.b.icmp_unsigned("<", a, b)
+
+    def all_of(self, mask: ir.Value) -> ir.Value:
+        """Whether every lane of `mask` is set: one ``i1``, for a branch (``kortest``)."""
+        fn = self._intrinsic(f"llvm.vector.reduce.and.v{self.lanes}i1", [mask.type],
+                             ir.IntType(1))
+        return self.b.call(fn, [mask])
+
+    def not_(self, mask: ir.Value) -> ir.Value:
+        return self.b.not_(mask)
+
+    def scale2(self, a: ir.Value, b: ir.Value) -> ir.Value:
+        """``a * 2**floor(b)`` rounded once (``vscalef``): inf and 0 (subnormals on
+        the way) beyond the exponent range, whatever the size of b; NaN stays NaN."""
+        name = f"llvm.x86.avx512.mask.scalef.p{'s' if self.scalar == types.float32 else 'd'}.512"
+        mask = ir.IntType(self.lanes)
+        fn = self._intrinsic(name, [self.float] * 3 + [mask, ir.IntType(32)], self.float)
+        return self.b.call(fn, [a, b, a, ir.Constant(mask, -1), ir.Constant(ir.IntType(32), 4)])
+
+    def rint(self, x: ir.Value) -> ir.Value:
+        """x rounded to an integer, ties to even (``vrndscale``)."""
+        return self.b.call(self._intrinsic(f"llvm.rint.{self._suffix()}", [self.float],
+                                           self.float), [x])
+
+    # float32 <-> float64: a register of 16 float32 lanes is two of 8 float64 lanes
+    def wide(self) -> VectorBuilder:
+        """The builder for float64 vectors of the same register width, on the same
+        IR builder (for the halves of `widen`)."""
+        return VectorBuilder(self.b, types.float64)
+
+    def widen(self, x: ir.Value) -> tuple[ir.Value, ir.Value]:
+        """The low and high 8 lanes of a float32 vector x, as float64 (exact)."""
+        halves = []
+        for start in (0, self.lanes // 2):
+            part = self.b.shuffle_vector(x, x, ir.Constant(
+                ir.VectorType(ir.IntType(32), self.lanes // 2),
+                list(range(start, start + self.lanes // 2))))
+            halves.append(self.b.fpext(part, ir.VectorType(ir.DoubleType(), self.lanes // 2)))
+        return halves[0], halves[1]
+
+    def narrow(self, low: ir.Value, high: ir.Value) -> ir.Value:
+        """The float32 vector whose halves are float64 `low` and `high` rounded (once)."""
+        half = ir.VectorType(ir.FloatType(), self.lanes // 2)
+        low, high = self.b.fptrunc(low, half), self.b.fptrunc(high, half)
+        return self.b.shuffle_vector(low, high, ir.Constant(
+            ir.VectorType(ir.IntType(32), self.lanes), list(range(self.lanes))))
+
     def table(self, name: str, columns: dict[str, Sequence[float]]) -> Callable:
         """A lookup ``get(column, index)`` into `columns`, tables of at most
         ``2 * lanes`` entries each: ``column[index]`` lane by lane, one
@@ -200,12 +278,13 @@ class VectorBuilder:
         return ir.Function(module, ir.FunctionType(ret, args), name)
 
 
-Body = Callable[[VectorBuilder, ir.Value], ir.Value]
+Body = Callable[..., ir.Value]  # body(v, x, ...): one vector per argument
 
 
-def _define(module: ir.Module, name: str, scalar: types.Float, body: Body) -> ir.Function:
-    """Define (once per module) the vector body, its narrower variants and the scalar
-    function that names them; return the scalar function."""
+def _define(module: ir.Module, name: str, scalar: types.Float, body: Body,
+            arity: int = 1) -> ir.Function:
+    """Define (once per module) the vector body of `arity` arguments, its narrower
+    variants and the scalar function that names them; return the scalar function."""
     symbol = f"tg_{name}"
     if symbol in module.globals:
         return module.globals[symbol]
@@ -214,39 +293,41 @@ def _define(module: ir.Module, name: str, scalar: types.Float, body: Body) -> ir
 
     def function(fn_name: str, lanes: int) -> tuple[ir.Function, ir.IRBuilder]:
         ty = element if lanes == 1 else ir.VectorType(element, lanes)
-        fn = ir.Function(module, ir.FunctionType(ty, [ty]), fn_name)
+        fn = ir.Function(module, ir.FunctionType(ty, [ty] * arity), fn_name)
         fn.linkage = "weak_odr"
         fn.attributes.add("nounwind")
         return fn, ir.IRBuilder(fn.append_basic_block())
 
     vector, b = function(f"{symbol}_v{full}", full)
-    b.ret(body(VectorBuilder(b, scalar), vector.args[0]))
+    b.ret(body(VectorBuilder(b, scalar), *vector.args))
 
     # Narrower variants (a loop of float32 and float64 values may settle on fewer
     # lanes) and the scalar function: widen to the full register, call, narrow.
     variants = []
+    mangled = "v" * arity  # one vector parameter each
     for lanes in (full // 4, full // 2, 1):
         fn, b = function(f"{symbol}_v{lanes}" if lanes > 1 else symbol, lanes)
         wide = ir.VectorType(element, full)
         if lanes == 1:
-            arg = b.insert_element(ir.Constant(wide, ir.Undefined), fn.args[0],
-                                   ir.Constant(ir.IntType(32), 0))
-            arg = b.shuffle_vector(arg, ir.Constant(wide, ir.Undefined),
-                                   ir.Constant(ir.VectorType(ir.IntType(32), full), [0] * full))
-            out = b.extract_element(b.call(vector, [arg]), ir.Constant(ir.IntType(32), 0))
+            args = []
+            for arg in fn.args:
+                arg = b.insert_element(ir.Constant(wide, ir.Undefined), arg,
+                                       ir.Constant(ir.IntType(32), 0))
+                args.append(b.shuffle_vector(arg, ir.Constant(wide, ir.Undefined), ir.Constant(
+                    ir.VectorType(ir.IntType(32), full), [0] * full)))
+            out = b.extract_element(b.call(vector, args), ir.Constant(ir.IntType(32), 0))
         else:
             widen = ir.Constant(ir.VectorType(ir.IntType(32), full),
                                 [i % lanes for i in range(full)])
-            arg = b.shuffle_vector(fn.args[0], fn.args[0], widen)
-            res = b.call(vector, [arg])
+            res = b.call(vector, [b.shuffle_vector(arg, arg, widen) for arg in fn.args])
             out = b.shuffle_vector(res, res, ir.Constant(ir.VectorType(ir.IntType(32), lanes),
                                                          list(range(lanes))))
         b.ret(out)
         if lanes > 1:
-            variants.append(f"_ZGV_LLVM_N{lanes}v_{symbol}({symbol}_v{lanes})")
+            variants.append(f"_ZGV_LLVM_N{lanes}{mangled}_{symbol}({symbol}_v{lanes})")
         else:
             scalar_fn = fn
-    variants.append(f"_ZGV_LLVM_N{full}v_{symbol}({symbol}_v{full})")
+    variants.append(f"_ZGV_LLVM_N{full}{mangled}_{symbol}({symbol}_v{full})")
     # The scalar function must stay a call until the vectoriser has seen it (an
     # inlined body would be vectorised lane by lane, with gathers); it reads no memory.
     scalar_fn.attributes.add("noinline")
@@ -255,25 +336,34 @@ def _define(module: ir.Module, name: str, scalar: types.Float, body: Body) -> ir
     return scalar_fn
 
 
-def vector_function(name: str, scalar: types.Float, body: Body):
-    """A Numba intrinsic ``f(x)`` for a `scalar` float x whose SIMD body is
-    ``body(v, x)``, built with the `VectorBuilder` v on a vector x of register width;
-    loops over it vectorise into one call of the body per register of elements,
-    inlined where the loop is optimised again (see the module docstring).
+def vector_function(name: str, scalar: types.Float, body: Body, arity: int = 1):
+    """A Numba intrinsic ``f(x, ...)`` of `arity` `scalar` float arguments whose SIMD
+    body is ``body(v, x, ...)``, built with the `VectorBuilder` v on vectors of
+    register width; loops over it vectorise into one call of the body per register
+    of elements, inlined where the loop is optimised again (see the module docstring).
 
     >>> twice = vector_function("twice_f32", types.float32, lambda v, x: v.fadd(x, x))
     """
     guard = f"no_interleave_f{scalar.bitwidth}"
 
-    def typer(typingctx, x):
-        if x != scalar:
+    def typed(args):
+        if any(a != scalar for a in args):
             return None
 
         def codegen(context, builder, signature, args):
-            y = builder.call(_define(builder.module, name, scalar, body), args)
+            y = builder.call(_define(builder.module, name, scalar, body, arity), args)
             return builder.call(_define(builder.module, guard, scalar, lambda v, x: x), [y])
 
-        return scalar(x), codegen
+        return scalar(*args), codegen
 
+    # Numba reads the arguments off the typer's own signature (no *args)
+    if arity == 1:
+        def typer(typingctx, x):
+            return typed((x,))
+    elif arity == 2:
+        def typer(typingctx, x, y):
+            return typed((x, y))
+    else:
+        raise ValueError(f"arity {arity}: 1 or 2")
     typer.__name__ = typer.__qualname__ = name
     return intrinsic(typer)
