@@ -238,8 +238,10 @@ def vecmath_section(doc: str = VECMATH_DOC) -> list[str]:
         return []
     end = next((i for i in range(start, len(text)) if not text[i].startswith("|")), len(text))
     return ["", "## Vector math throughput (from docs/vecmath.md)", "",
-            "Each function over 1e7 elements on one thread: tracegrad's vector math in a "
-            "Numba loop, NumPy's ufunc, and a Numba loop calling libm "
+            "Each function over 1e7 elements on one thread: tracegrad's vector math in the "
+            "`prange` loop a generated program runs (sin, cos, tan as it calls them: the "
+            "fast variants with the rerun count; `_exact`: the exact element functions), "
+            "NumPy's ufunc, and a Numba loop calling libm "
             "(`python benchmarks/vecmath_throughput.py`; method and accuracy in "
             "[docs/vecmath.md](../docs/vecmath.md)).", "", *text[start:end]]
 
