@@ -9,7 +9,9 @@ float64 with the sign, NaN and scaling done on the bits: exact powers of two mus
 stay exact (the underflow tie 2**-150 rounds to 0), NaN payloads must not turn
 into numbers, and the sign of a negative base follows the parity of y up to the
 largest floats. The special cases are compared with NumPy on a wider grid than
-test_special_values.py's.
+test_special_values.py's. On AVX-512 both pows are table kernels with a slower path
+for registers holding a special case; the table-free versions other CPUs run are
+swept directly.
 """
 
 from __future__ import annotations
@@ -234,3 +236,103 @@ def test_float32_without_tables_within_one_ulp():
     special = ~np.isfinite(want) | (want == 0)
     err = ulp_error(got[~special], _reference(x[~special], y[~special]), F32)
     assert err.max() < 1.0, f"{err.max():.3f} ulp"
+
+
+# --- float64 pow by table (AVX-512) and its table-free fallback ---------------------------
+
+
+def _random_pairs_f64(rng, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Random float64 bit patterns for x (every binade, both signs, subnormals, now
+    and then 0, inf and NaN) and y: a fifth integers (so that negative x is
+    defined), a fifth small, a fifth of every size from 2**-60 to 2**64, two fifths
+    with y log|x| near the overflow and underflow thresholds (half of them
+    integers)."""
+    bits = rng.integers(0, 0x7FF0000000000001, n, dtype=np.int64)
+    x = bits.view(np.float64) * rng.choice([-1.0, 1.0], n)
+    lg = np.log(np.abs(x), where=(x != 0) & (np.abs(x) != 1), out=np.ones(n))
+    target = rng.choice([709.78, -708.4, -745.1], n) * rng.uniform(0.99, 1.01, n)
+    q = n // 5
+    with np.errstate(over="ignore", invalid="ignore"):
+        y = np.concatenate([
+            np.rint(rng.uniform(-300, 300, q)),
+            rng.uniform(-4, 4, q),
+            rng.choice([-1.0, 1.0], q) * 2.0 ** rng.uniform(-60, 64, q),
+            np.rint(target[3 * q: 4 * q] / lg[3 * q: 4 * q]),
+            target[4 * q:] / lg[4 * q:],
+        ])
+    return x, y
+
+
+def _check_pow_f64(got, x, y) -> None:
+    """NaN, inf and 0 exactly where np.power has them (signs included), within an ulp
+    of the extended-precision reference elsewhere."""
+    with np.errstate(all="ignore"):
+        want = np.power(x, y)
+    bad = _mismatched_specials(got, want)
+    assert not bad.any(), f"at {np.stack([x, y], 1)[bad][:8]}: got {got[bad][:8]}"
+    special = ~np.isfinite(want) | (want == 0)
+    err, where = _worst(got[~special], x[~special], y[~special], F64)
+    assert err < 1.0, f"{err:.3f} ulp at {where}"
+
+
+def test_float64_random_pairs_within_one_ulp(kernels):
+    """1e6 random pairs over the whole range (see `_random_pairs_f64`), then with |x|,
+    so that most registers of 8 take the table kernel's ordinary path."""
+    x, y = _random_pairs_f64(np.random.default_rng(RNG_SEED + 5), 500_000)
+    x, y = np.concatenate([x, np.abs(x)]), np.concatenate([y, y])
+    _check_pow_f64(kernels.run("pow", x, y), x, y)
+
+
+def test_float64_ordinary_path_amplified_within_one_ulp(kernels):
+    """The table kernel's ordinary path (x > 0 normal, |y| < 2**16, where log|x| is
+    not normalised) where it amplifies the log's error the most: y log x near the
+    over- and underflow thresholds, x within 3% of 1 (the second-level subintervals
+    next to 1, where log x is smallest) and over every binade."""
+    rng = np.random.default_rng(RNG_SEED + 8)
+    x = np.concatenate([1 + rng.uniform(-0.03, 0.03, 100_000), 2.0 ** rng.uniform(-1000, 1000,
+                                                                                  100_000)])
+    x = x[np.abs(np.log(x)) > 0.0115]  # |y| < 2**16
+    target = np.where(rng.random(x.size) < 0.5, 709.78, -745.13) * rng.uniform(0.98, 1.0, x.size)
+    y = target / np.log(x)
+    err, where = _worst(kernels.run("pow", x, y), x, y, F64)
+    assert err < 1.0, f"{err:.3f} ulp at {where}"
+
+
+def test_float64_special_lanes_leave_the_others_alone(kernels):
+    """The table kernel takes a slower path for a register of 8 lanes holding a
+    special case (x <= 0, subnormal, inf or NaN, or |y| >= 2**32): the other lanes of
+    that register come out bit for bit as they do without it."""
+    rng = np.random.default_rng(RNG_SEED + 6)
+    x = rng.uniform(0.01, 100, 4096)
+    y = rng.uniform(-150, 150, 4096)
+    plain = kernels.run("pow", x, y)
+    xs, ys = x.copy(), y.copy()
+    lane = np.arange(0, x.size, 8) + rng.integers(0, 8, x.size // 8)
+    xs[lane[::3]] = -2.0
+    xs[lane[1::3]] = 1e-310
+    ys[lane[2::3]] = 1e10
+    mixed = kernels.run("pow", xs, ys)
+    keep = np.ones(x.size, bool)
+    keep[lane] = False
+    np.testing.assert_array_equal(mixed[keep], plain[keep])
+
+
+def test_float64_without_tables_within_one_ulp():
+    """The table-free float64 pow, which CPUs without AVX-512 run, on the random
+    pairs, the amplified cases and the special grid."""
+    numba = pytest.importorskip("numba")
+    from tracegrad.codegen.vecmath.power import _pow_f64_portable
+
+    @numba.njit(error_model="numpy")
+    def loop(x, y, out):
+        for i in range(x.size):
+            out[i] = _pow_f64_portable(x[i], y[i])
+
+    rng = np.random.default_rng(RNG_SEED + 7)
+    xa, ya = _amplified(F64, rng, 20_000)
+    xr, yr = _random_pairs_f64(rng, 200_000)
+    xg, yg = _special_grid(F64)
+    x, y = np.concatenate([xa, xr, xg]), np.concatenate([ya, yr, yg])
+    got = np.empty_like(x)
+    loop(x, y, got)
+    _check_pow_f64(got, x, y)

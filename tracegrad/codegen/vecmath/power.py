@@ -6,10 +6,12 @@ computes log|x| to about 2**-66 relative, as a double-double, with
 ``log(1+f) = 2s + s z (2/3 + z Q(z))``, s = f/(2+f), z = s^2: 2s and s z (2/3 + ...),
 below 1% of the sum, are carried as pairs, and only z Q, below 2**-12 of it, is
 plain float64 (fit ``log_pow``). The product with y is split exactly (FMA), and
-exp takes its low part into the reduced argument. float32 pow needs none of this:
+exp takes its low part into the reduced argument. That is the table-free version
+(`_pow_f64_portable`); on AVX-512 float64 pow is a vector kernel with 16-entry
+tables in registers (two table reductions for the log), no division, about twice
+as fast (see "float64 by table" below). float32 pow needs none of this:
 ``2**(y log2|x|)`` in plain float64 is accurate far beyond a float32 result; on
-AVX-512 it is a vector kernel with 16-entry tables in registers (ARM's powf), no
-division (see "float32 by table" below).
+AVX-512 it is a vector kernel too (ARM's powf, see "float32 by table" below).
 
 The special cases of C99's pow, which NumPy follows, mostly fall out of the
 arithmetic: log|x| is set to -inf, inf or NaN for |x| = 0, inf or NaN, and to NaN
@@ -127,11 +129,12 @@ def _exp_dd(p, p_lo):
 
 
 @vecfn
-def pow_f64(x, y):
-    """``x ** y`` for float64 (C99 pow, as ``np.power``), within 1 ulp (0.67 measured,
-    where y log|x| is near +-745 and |x| near sqrt(2) 2**k: see the module docstring).
+def _pow_f64_portable(x, y):
+    """``x ** y`` for float64 without tables (CPUs without AVX-512; C99 pow, as
+    ``np.power``), within 1 ulp (0.67 measured, where y log|x| is near +-745 and |x|
+    near sqrt(2) 2**k: see the module docstring).
 
-    >>> pow_f64(-8.0, 1.0 / 3.0)  # doctest: +SKIP
+    >>> _pow_f64_portable(-8.0, 1.0 / 3.0)  # doctest: +SKIP
     nan
     """
     ax = fabs(x)
@@ -360,19 +363,8 @@ def _pow_f32_vector(v, x, y):
     # 0 < x < inf and |y| < 2**24 (no NaN): no special case, no clamp needed
     ordinary = v.and_(v.ult(v.isub(v.bits(x), v.iconst(1)), v.iconst(0x7F7FFFFF)),
                       v.ult(v.and_(v.bits(y), v.iconst(0x7FFFFFFF)), v.iconst(0x4B800000)))
-    b = v.b
-    fast, slow, done = (b.append_basic_block(n) for n in ("ordinary", "special", "done"))
-    b.cbranch(v.all_of(ordinary), fast, slow)
-    results = []
-    for block, compute in ((fast, _pow_f32_magnitude), (slow, _pow_f32_special)):
-        b.position_at_end(block)
-        results.append((compute(v, w, get, x, y), b.block))
-        b.branch(done)
-    b.position_at_end(done)
-    out = b.phi(v.float)
-    for value, block in results:
-        out.add_incoming(value, block)
-    return out
+    return v.if_all(ordinary, lambda: _pow_f32_magnitude(v, w, get, x, y),
+                    lambda: _pow_f32_special(v, w, get, x, y))
 
 
 if vector_kernels.available():
@@ -390,6 +382,289 @@ else:
     def pow_f32(x, y):
         """``x ** y`` for float32 (without AVX-512: `_pow_f32_portable`)."""
         return _pow_f32_portable(x, y)
+
+
+# --- float64 by table (AVX-512) ---------------------------------------------------------
+#
+# The ideas of ARM's optimized-routines pow (and SVML's), with 16-entry tables held in
+# registers (`vector_kernels.py`), all in float64; special cases as for float32, on a
+# separate path taken only by a register of 8 lanes holding one.
+#
+# log|x| to ~2**-68 relative, in two table reductions: |x| = 2**k z, z in [0.7, 1.4)
+# as for float32; level 1 (i: the next four bits) gives invc1 ~ 1/c1 and r1 = z invc1
+# - 1, |r1| <= 0.0297; level 2 (j = round(252 r1), -7 ... 7, by one FMA from a column
+# 252 invc1) gives invc2 ~ 1/(1 + j/252). z invc1 invc2 = p + p_lo to 2**-106 by FMAs
+# (z invc1 as a pair, in parallel with j), and r = p - 1 is exact (|r| <= 0.00205).
+# Then ``log|x| = k ln2 + logc1 + logc2 + log1p(r + p_lo)``, where the highs of k ln2 and
+# the logc add up exactly (multiples of 2**-42 below 2**10), r and -r^2/2 join them
+# by error-free sums, and the rest (r^3 P(r), p_lo/(1 + r), the lows) is plain
+# float64, below 2**-28 (normalised into the high part only for |y| >= 2**16, where
+# y times it could leave exp's range: that addition would lengthen the longest
+# chain, which sets the speed here more than the count of operations). Near 1
+# (c1 = c2 = 1) the sum is log1p(r) alone, relative to itself.
+#
+# exp of the pair p + p_lo = y log|x| (FMA): p + p_lo = e ln2 + r, e a multiple of 1/16
+# from a sum with 1.5 * 2**48 (whose low bits hold 16e), p - e LN2_HI exact, p_lo and
+# the rest of e ln2 added with one rounding, |r| <= ln2/32 + 2**-12;
+# ``exp(p) = 2**floor(e) hi (1 + tail + r + r^2 Q(r))``
+# with 2**(j/16) = hi (1 + tail), j = 16e & 15, rounded once by an FMA, the power of two by
+# vscalefpd (inf and 0 beyond the range); a subnormal result is rounded once at its
+# own grid (`_scale_subnormal`), on a path taken only by 8 lanes holding one.
+
+# columns of 16 float64 entries (printed by ``remez pow_f64_table``)
+POW_F64_TABLE = {
+    "invc1": (1.3989070653915405, 1.3403141498565674, 1.286432147026062, 1.2367149591445923,
+             1.1906976699829102, 1.147982120513916, 1.1082251071929932, 1.0711296796798706,
+             1.0364372730255127, 1.0, 0.9481481313705444, 0.8951048851013184,
+             0.8476821184158325, 0.805031418800354, 0.7664670944213867, 0.7314285635948181),
+    "invc1_k": (352.5245804786682, 337.759165763855, 324.1809010505676, 311.65216970443726,
+             300.05581283569336, 289.29149436950684, 279.2727270126343, 269.9246792793274,
+             261.1821928024292, 252.0, 238.9333291053772, 225.56643104553223,
+             213.6158938407898, 202.8679175376892, 193.14970779418945, 184.31999802589417),
+    "logc1_hi": (-0.33569126416409745, -0.29290402667743365, -0.25187260904476716,
+             -0.2124586377099149, -0.17453941262670014, -0.13800572331092553,
+             -0.1027597330264598, -0.06871386693660497, -0.03578913299725173, 0.0,
+             0.05324453221396652, 0.11081437751613521, 0.16524957382671346, 0.2168739727594584,
+             0.2659635112443084, 0.3127557207139944),
+    "logc1_lo": (-2.7759559118072472e-14, -4.7222054020354153e-14, -9.325499248412517e-14,
+             -1.0106826056237774e-13, 9.076925446091909e-14, 6.405080816714319e-14,
+             1.3438839909700218e-14, -7.570589835495056e-14, -4.2750820128681305e-14, 0.0,
+             -2.516513063562066e-14, 2.5862441328670356e-14, -8.372047731148986e-14,
+             9.180308162244197e-14, -7.274202432552017e-14, 1.1217536169894382e-13),
+    "invc2": (1.0, 0.9960474371910095, 0.9921259880065918, 0.9882352948188782, 0.984375,
+             0.9805447459220886, 0.9767441749572754, 0.9729729890823364, 1.0,
+             1.0285714864730835, 1.0243902206420898, 1.0202429294586182, 1.0161290168762207,
+             1.0120482444763184, 1.0080000162124634, 1.0039840936660767),
+    "logc2_hi": (0.0, 0.0039603948298463365, 0.007905175722726199, 0.011834456937322102,
+             0.01574835696806076, 0.019646998566486218, 0.023530508763542457,
+             0.027398957631248777, 0.0, -0.02817093326007125, -0.024097528872516705,
+             -0.020040765075009404, -0.016000326208768456, -0.011976242136370274,
+             -0.007968185733034261, -0.003976178182028889),
+    "logc2_lo": (0.0, 3.867180350910322e-14, -3.4806333898412855e-14, 1.0163327662100609e-13,
+             7.840703382506278e-14, -5.788479409812587e-14, -8.260351173777752e-14,
+             2.003183210896128e-14, 0.0, 1.0089277024182665e-13, -1.2196528588684976e-14,
+             -1.8695828542914035e-14, 1.500015587825239e-14, -3.963430624465204e-14,
+             6.448212443312027e-14, 6.752472332594736e-14),
+    "exp_hi": (1.0, 1.0442737824274138, 1.0905077326652577, 1.1387886347566916,
+             1.189207115002721, 1.241857812073484, 1.2968395546510096, 1.3542555469368927,
+             1.4142135623730951, 1.4768261459394993, 1.5422108254079407, 1.6104903319492543,
+             1.681792830507429, 1.7562521603732995, 1.8340080864093424, 1.9152065613971474),
+    "exp_tail": (0.0, 8.189317638195515e-17, -2.7939114859515733e-17, 7.826573258636076e-17,
+             3.3484623336251524e-17, 3.750854201303127e-17, 1.9572585293112036e-17,
+             5.68648095791174e-17, -6.835808657661922e-17, -2.3591094770850053e-17,
+             5.1548301170786783e-17, 1.5341410053603723e-17, 4.875160526227062e-17,
+             1.685487290628973e-17, 1.790126907604513e-17, -5.545065618639427e-17),
+}
+# log1p(r) = r - r^2/2 + r^3 P(r), |r| <= 0.002041 (fit "log1p_pow_f64_table"):
+# relative error 4.8e-22 (2**-70.8)
+POW_F64_LOG = (
+    0.3333333333333333,
+    -0.24999999999888323,
+    0.1999999999983585,
+    -0.1666674418537817,
+    0.14285794828117584,
+)
+# exp(r) = 1 + r + r^2 Q(r), |r| <= ln2/32 + 2**-12 (fit "exp_pow_f64_table"):
+# relative error 1.2e-20 (2**-66.2)
+POW_F64_EXP = (
+    0.5000000000000004,
+    0.16666666666666619,
+    0.04166666666033193,
+    0.008333333335792618,
+    0.0013889117162153924,
+    0.0001984109149479272,
+)
+POW_F64_FIRST_BITS = 0x3FE6600000000000  # 0.69921875, as for float32
+POW_F64_LEVEL2 = 252.0  # j = round(252 r1): |j| <= 7 (remez.pow_f64_bounds)
+EXP_SHIFT = 1.5 * 2.0**48  # t + this rounds t to a multiple of 1/16 (low bits: 16t)
+NORMAL_BITS = 0x0010000000000000  # the bits of the smallest normal float64
+INF_BITS = 0x7FF0000000000000
+POW_F64_MAX_Y = 0x40F0000000000000  # the bits of 2**16: |y lo| < 2**-12 below
+POW_F64_CLAMP = 2000.0  # |y log|x|| beyond this over- or underflows (special path)
+
+
+def _estrin(w, coefficients, r, r2):
+    """``sum(c[k] r**k)`` by Estrin's scheme (pairs, then powers of r2): a shorter
+    chain than Horner's; r2 = r * r."""
+    terms = [w.fma(w.const(coefficients[k + 1]), r, w.const(coefficients[k]))
+             if k + 1 < len(coefficients) else w.const(coefficients[k])
+             for k in range(0, len(coefficients), 2)]
+    power = r2
+    while len(terms) > 1:
+        terms = [w.fma(power, terms[k + 1], terms[k]) if k + 1 < len(terms) else terms[k]
+                 for k in range(0, len(terms), 2)]
+        power = w.fmul(power, power)
+    return terms[0]
+
+
+def _two_sum_fast(w, a, b):
+    """``(s, e)`` with ``s + e = a + b`` exactly, for |a| >= |b| (or a = 0)."""
+    s = w.fadd(a, b)
+    return s, w.fadd(w.fsub(a, s), b)
+
+
+def _pow_f64_log(w, get, ax, k_offset=None):
+    """``log(ax) = hi + lo + tail`` to ~2**-68 relative, for a normal ax > 0 (see
+    above); k_offset is added to the exponent (subnormals scaled). tail (r^3 P and
+    p_lo/(1 + r)) reaches 2**-28, lo 2**-32; the three are left apart, as the
+    longest chain runs through tail."""
+    bits = w.bits(ax)
+    tmp = w.isub(bits, w.iconst(POW_F64_FIRST_BITS))
+    k = w.to_float(w.ashr(tmp, w.iconst(52)))
+    k = k if k_offset is None else w.fadd(k, k_offset)
+    z = w.from_bits(w.isub(bits, w.and_(tmp, w.iconst(-1 << 52))))
+    i = w.lshr(tmp, w.iconst(48))  # the permute reads the low four bits only
+    invc1 = get("invc1", i)
+    # j = round(252 r1) in the low bits (r1 rounded: a neighbouring j does as well)
+    j = w.bits(w.fma(z, get("invc1_k", i), w.const(SHIFT - POW_F64_LEVEL2)))
+    zi = w.fmul(z, invc1)
+    zi_lo = w.fma(z, invc1, w.fneg(zi))  # z invc1 = zi + zi_lo, while j is on its way
+    invc2 = get("invc2", j)
+    p = w.fmul(zi, invc2)
+    p_lo = w.fma(zi_lo, invc2, w.fma(zi, invc2, w.fneg(p)))  # z invc1 invc2 = p + p_lo
+    r = w.fsub(p, w.const(1.0))  # exact (p within 2**-8 of 1)
+    # k ln2 + logc1 + logc2: the highs exactly, the lows (below 2**-32) rounded
+    t1 = w.fadd(w.fma(k, w.const(LN2_HI), get("logc1_hi", i)), get("logc2_hi", j))
+    lo1 = w.fma(k, w.const(LN2_LO), w.fadd(get("logc1_lo", i), get("logc2_lo", j)))
+    t2, lo2 = _two_sum_fast(w, t1, r)  # |t1| > |r| unless t1 = 0
+    rr = w.fmul(r, r)
+    rr_lo = w.fma(r, r, w.fneg(rr))  # r^2 = rr + rr_lo
+    # t2 - rr/2 (rr/2 exact) and what its rounding lost, as `_two_sum_fast` does
+    hi = w.fma(rr, w.const(-0.5), t2)
+    lo3 = w.fma(rr, w.const(-0.5), w.fsub(t2, hi))
+    # log1p(r + p_lo) - log1p(r) = p_lo/(1 + r) = p_lo (1 - r + r^2), to 2**-75
+    tail = w.fma(w.fmul(rr, r), _estrin(w, POW_F64_LOG, r, rr),
+                 w.fma(p_lo, w.fsub(rr, r), p_lo))
+    return hi, w.fadd(w.fadd(lo1, lo2), w.fma(rr_lo, w.const(-0.5), lo3)), tail
+
+
+def _pow_f64_exp(w, get, p, p_lo):
+    """``exp(p + p_lo) = hi (1 + tmp) 2**floor(e)`` for |p| < 2**42 and |p_lo| <=
+    2**-12 (see above), as ``(hi, tmp, e)`` for `_pow_f64_scale`; NaN gives NaN."""
+    shifted = w.fma(p, w.const(LOG2E), w.const(EXP_SHIFT))  # 16e in the low bits
+    e = w.fsub(shifted, w.const(EXP_SHIFT))  # p/ln2 rounded to a multiple of 1/16
+    r = w.fma(e, w.const(-LN2_HI_53), p)  # exact where the result is finite and not 0
+    r = w.fadd(r, w.fma(e, w.const(-LN2_LO_53), p_lo))
+    j = w.bits(shifted)
+    rr = w.fmul(r, r)
+    tmp = w.fma(rr, _estrin(w, POW_F64_EXP, r, rr), w.fadd(r, get("exp_tail", j)))
+    return get("exp_hi", j), tmp, e
+
+
+def _scale_normal(w, hi, tmp, e):
+    """``hi (1 + tmp) 2**floor(e)``, rounded once where the result is normal (inf
+    and 0 beyond the range: vscalefpd); a subnormal result is rounded twice."""
+    return w.scale2(w.fma(hi, tmp, hi), e)
+
+
+def _scale_subnormal(w, hi, tmp, e):
+    """``hi (1 + tmp) 2**floor(e)`` where it is below 2**-1022 (subnormal or 0),
+    rounded once: v = the result times 2**1022 (below 1) as a pair, then 1 + v rounds
+    at 2**-52, where the subnormals of the result round (ARM's exp does the same)."""
+    scaled = w.scale2(hi, w.fadd(e, w.const(1022.0)))
+    v = w.fma(scaled, tmp, scaled)
+    v_lo = w.fma(scaled, tmp, w.fsub(scaled, v))  # what v's rounding lost
+    h, h_lo = _two_sum_fast(w, w.const(1.0), v)
+    one_plus_v = w.fadd(h, w.fadd(h_lo, v_lo))  # the one rounding
+    return w.fmul(w.fsub(one_plus_v, w.const(1.0)), w.const(2.0**-1022))  # exact
+
+
+def _pow_f64_scale(w, hi, tmp, e):
+    """The result of `_pow_f64_exp`, rounded once: lane by lane the normal or (below
+    2**-1022, where the normal way rounded twice) the subnormal way."""
+    normal = _scale_normal(w, hi, tmp, e)
+    tiny = w.fcmp("<", normal, w.const(2.0**-1022))
+    return w.select(tiny, _scale_subnormal(w, hi, tmp, e), normal)
+
+
+def _pow_f64_scale_branch(w, hi, tmp, e):
+    """`_pow_f64_scale`, the subnormal way only where a lane needs it: a branch on
+    all 8 lanes, so that ordinary registers skip it."""
+    normal = _scale_normal(w, hi, tmp, e)
+    tiny = w.fcmp("<", normal, w.const(2.0**-1022))
+    return w.if_all(w.not_(tiny), lambda: normal,
+                    lambda: w.select(tiny, _scale_subnormal(w, hi, tmp, e), normal))
+
+
+def _pow_f64_magnitude(w, get, ax, y):
+    """``ax ** y`` for a normal ax > 0 and |y| < 2**16: log ax is left unnormalised
+    (its low parts below 2**-28), as y times them stays below 2**-12."""
+    hi, lo, tail = _pow_f64_log(w, get, ax)
+    p = w.fmul(y, hi)
+    p_lo = w.fma(y, tail, w.fma(y, lo, w.fma(y, hi, w.fneg(p))))  # y log ax = p + p_lo
+    return _pow_f64_scale_branch(w, *_pow_f64_exp(w, get, p, p_lo))
+
+
+def _pow_f64_special(v, get, x, y):
+    """``x ** y`` on 8 lanes, any x and y (C99's special cases, as np.power)."""
+    abs_bits = v.and_(v.bits(x), v.iconst(0x7FFFFFFFFFFFFFFF))
+    ax = v.from_bits(abs_bits)
+    # x = 0, inf, NaN: stand-ins 1/2 and 2 and y = +-2000, which under- and overflow
+    # as 0 and inf must (NaN is restored below); a subnormal x is scaled by 2**54
+    odd_x = v.not_(v.ult(v.isub(abs_bits, v.iconst(1)), v.iconst(MAX_BITS)))
+    subnormal = v.ult(v.isub(abs_bits, v.iconst(1)), v.iconst(NORMAL_BITS - 1))
+    stand_in = v.select(v.ilt(abs_bits, v.iconst(NORMAL_BITS)), v.const(0.5), v.const(2.0))
+    ax = v.select(subnormal, v.fmul(ax, v.const(2.0**54)), ax)
+    ax = v.select(odd_x, stand_in, ax)
+    k_offset = v.select(subnormal, v.const(-54.0), v.const(0.0))
+    yc = v.select(odd_x, v.copysign(v.const(POW_F64_CLAMP), y), y)
+    yc = v.select(v.fcmp("==", ax, v.const(1.0)), v.const(0.0), yc)  # 1 for y = +-inf
+    hi, lo, tail = _pow_f64_log(v, get, ax, k_offset)
+    hi, lo = _two_sum_fast(v, hi, v.fadd(lo, tail))  # normalised, for any y
+    p = v.fmul(yc, hi)
+    p_lo = v.fma(yc, lo, v.fma(yc, hi, v.fneg(p)))
+    # |p| clamped (NaN to the bound), its low part dropped where it was
+    big, small = v.const(POW_F64_CLAMP), v.const(-POW_F64_CLAMP)
+    pc = v.select(v.fcmp("<", p, big), p, big)
+    pc = v.select(v.fcmp(">", pc, small), pc, small)
+    p_lo = v.select(v.fcmp("==", pc, p), p_lo, v.const(0.0))
+    out = _pow_f64_scale(v, *_pow_f64_exp(v, get, pc, p_lo))
+    # a negative x (-0, -inf included) to an odd power: its sign; |y| >= 2**53 is even
+    is_int = v.fcmp("==", v.rint(y), y)
+    half = v.fmul(y, v.const(0.5))
+    odd = v.and_(is_int, v.fcmp("!=", v.rint(half), half))
+    sign = v.select(odd, v.and_(v.bits(x), v.iconst(-(1 << 63))), v.iconst(0))
+    out = v.from_bits(v.xor(v.bits(out), sign))
+    # NaN: a negative finite x to a non-integer power, and NaN x or y unless x = 1
+    negative = v.and_(v.fcmp("<", x, v.const(0.0)), v.not_(odd_x))
+    nan = v.or_(v.and_(negative, v.not_(is_int)),
+                v.and_(v.fcmp_unordered("uno", x, y), v.fcmp_unordered("!=", x, v.const(1.0))))
+    out = v.select(nan, v.const(np.nan), out)
+    return v.select(v.fcmp("==", y, v.const(0.0)), v.const(1.0), out)  # also for NaN x
+
+
+def _pow_f64_vector(v, x, y):
+    """The vector body of `pow_f64` (see there), 8 float64 lanes: where every x is
+    normal and positive and every |y| below 2**16, `_pow_f64_magnitude` alone;
+    otherwise `_pow_f64_special`."""
+    get = v.table("pow_f64", POW_F64_TABLE)
+    ordinary = v.and_(
+        v.ult(v.isub(v.bits(x), v.iconst(NORMAL_BITS)), v.iconst(INF_BITS - NORMAL_BITS)),
+        v.ult(v.and_(v.bits(y), v.iconst(0x7FFFFFFFFFFFFFFF)), v.iconst(POW_F64_MAX_Y)))
+    return v.if_all(ordinary, lambda: _pow_f64_magnitude(v, get, x, y),
+                    lambda: _pow_f64_special(v, get, x, y))
+
+
+if vector_kernels.available():
+    _pow_f64_table = vector_function("pow_f64", types.float64, _pow_f64_vector, arity=2)
+
+    @vecfn
+    def pow_f64(x, y):
+        """``x ** y`` for float64 by table (AVX-512; C99 pow, as np.power), within 1
+        ulp: a double-double log and exp from 16-entry tables held in registers
+        (`vector_kernels.py`), rounded once; the special cases by selects, on a path
+        taken only by 8 lanes holding one.
+
+        >>> pow_f64(-8.0, 1.0 / 3.0)  # doctest: +SKIP
+        nan
+        """
+        return _pow_f64_table(x, y)
+else:
+
+    @vecfn
+    def pow_f64(x, y):
+        """``x ** y`` for float64 (without AVX-512: `_pow_f64_portable`)."""
+        return _pow_f64_portable(x, y)
 
 
 @vecfn

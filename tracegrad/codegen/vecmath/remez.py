@@ -3,7 +3,8 @@
 A developer tool, not imported by the vector math at run time (it needs mpmath).
 Every coefficient table in this package is printed by `python -m
 tracegrad.codegen.vecmath.remez NAME` from the fits in `FITS` (and float32 tanh's
-piecewise table by `tanh_f32_table`, float32 pow's by `pow_f32_table`), and ``--check``
+piecewise table by `tanh_f32_table`, float32 and float64 pow's by `pow_f32_table` and
+`pow_f64_table`), and ``--check``
 compares all of them with the tables in the code (about 20 s).
 
 The method: find the coefficients `c` that minimise the largest weighted error
@@ -247,6 +248,16 @@ def _log2p1_over_r(r):
     return 1 / LN2 if r == 0 else mpmath.log1p(r) / (r * LN2)
 
 
+def _log1p_tail3(r):
+    # (log1p(r) - r + r^2/2) / r^3, with its limit 1/3 at r = 0: float64 pow's log
+    return mpf(1) / 3 if r == 0 else (mpmath.log1p(r) - r + r * r / 2) / r**3
+
+
+def _log1p_tail3_weight(r):
+    # an error d in the tail changes log1p(r) by r^3 d, relative to log1p(r)
+    return abs(r**3 / mpmath.log1p(r)) if r else mpf(0)
+
+
 def _erf_over_x(z):
     # erf(x)/x with z = x^2
     x = mpmath.sqrt(z)
@@ -330,6 +341,11 @@ TAN_Z_MAX = mpf("0.617")
 
 # float32 pow's log2 table: r = z/c - 1 reaches 4/135 on the subinterval above 1
 POW_F32_R = mpf(4) / 135
+# float64 pow's log tables: r = z invc1 invc2 - 1 reaches 0.0020409 (`pow_f64_table`
+# prints the bound), on the second level's subinterval j = -7
+POW_F64_R = mpf("0.002041")
+# and its exp's reduced argument: ln2/32, and the low part of y log|x| (below 2**-12)
+POW_F64_EXP_R = LN2 / 32 + mpf(2) ** -12
 
 
 FITS: dict[str, tuple] = {
@@ -369,6 +385,13 @@ FITS: dict[str, tuple] = {
     # |r| <= 1/32, Q relative (2^r is then off by at most |r ln2| times as much)
     "log2_pow_f32_table": (_log2p1_over_r, powers(0, 5), (-POW_F32_R, POW_F32_R), None),
     "exp2_pow_f32_table": (_exp2m1_over_r, powers(0, 2), (-mpf(1) / 32, mpf(1) / 32), None),
+    # float64 pow by table (AVX-512): log1p(r) = r - r^2/2 + r^3 P(r) on |r| <=
+    # POW_F64_R, relative to log1p; exp(r) = 1 + r + r^2 Q(r) on |r| <= ln2/32 +
+    # 2**-12 (the low part of y log|x| added in), relative to exp(r)
+    "log1p_pow_f64_table": (_log1p_tail3, powers(0, 4), (-POW_F64_R, POW_F64_R),
+                            _log1p_tail3_weight),
+    "exp_pow_f64_table": (_exp_tail, powers(0, 5), (-POW_F64_EXP_R, POW_F64_EXP_R),
+                          lambda r: r**2 / mpmath.exp(r)),
     # erf(x) = x + x R(x^2) on |x| <= 1 (f64), erf(x) = x P(x^2) on |x| <= 1.5 (f32)
     "erf_f64": (_erf_over_x_m1, powers(0, 12), (0, 1), lambda z: 1 / _erf_over_x(z)),
     "erf_f32": (_erf_over_x, powers(0, 8), (0, mpf("2.25")), None),
@@ -403,6 +426,8 @@ TABLES = {
     "log2_pow_f32": ("power", "LOG2_POW_F32"), "exp2_pow_f32": ("power", "EXP2_POW_F32"),
     "log2_pow_f32_table": ("power", "POW_F32_LOG2"),
     "exp2_pow_f32_table": ("power", "POW_F32_EXP2"),
+    "log1p_pow_f64_table": ("power", "POW_F64_LOG"),
+    "exp_pow_f64_table": ("power", "POW_F64_EXP"),
     "erf_f64": ("erf", "ERF_F64"), "erf_f32": ("erf", "ERF_F32"),
     "erfc_f64": ("erf", "ERFC_F64"), "erfc_f32": ("erf", "ERFC_F32"),
     "atan_f64": ("inverse_trig", "ATAN_F64"), "atan_f32": ("inverse_trig", "ATAN_F32"),
@@ -474,6 +499,86 @@ def pow_f32_table() -> dict[str, tuple[float, ...]]:
     return {"invc": tuple(invc), "logc": tuple(logc), "exp2": tuple(exp2)}
 
 
+# --- float64 pow by table (power.py) ----------------------------------------------
+#
+# log: level 1 cuts z in [0.69921875, 1.3984375) as float32 pow's log2 does (c1 = 1 on
+# the subinterval holding 1); level 2 cuts r1 = z invc1 - 1 (|r1| <= 0.0297) at
+# j = round(252 r1), j = -7 ... 7 (the column's entry j & 15), c2 = 1 + j/252. Both
+# 1/c are rounded to 24 bits (252 invc1 is then exact too). log(c) is a pair: hi
+# on the grid of 2**-42, where k LN2_HI (LN2_HI has 42 bits) and both hi add up
+# exactly (|sum| < 2**10), and lo = the rest rounded. exp: 2**(j/16) = hi (1 + tail).
+
+POW_F64_FIRST_BITS = 0x3FE6600000000000  # 0.69921875
+POW_F64_LEVEL2 = 252  # K: |r1| K <= 7.47, so that j stays within -7 ... 7
+POW_F64_INVC_BITS = 24
+POW_F64_LOG_GRID = 42
+
+
+def _round_bits(value: mpf, bits: int) -> float:
+    """`value` rounded to `bits` significant bits."""
+    m, e = mpmath.frexp(value)
+    return float(mpmath.ldexp(mpmath.nint(mpmath.ldexp(m, bits)), e - bits))
+
+
+def _log_pair(invc: float) -> tuple[float, float]:
+    """``log(1/invc)`` as ``(hi, lo)``: hi a multiple of 2**-42, lo the rest."""
+    exact = -mpmath.log(mpf(invc))
+    hi = float(mpmath.nint(exact * 2**POW_F64_LOG_GRID) / 2**POW_F64_LOG_GRID)
+    return hi, float(exact - hi)
+
+
+def _pow_f64_level1() -> list[tuple[float, float, float]]:
+    """``(lo, hi, invc1)`` of level 1's 16 subintervals of z."""
+    out = []
+    bits = np.array([POW_F64_FIRST_BITS + i * 2**48 for i in range(17)], np.uint64)
+    edges = [float(e) for e in bits.view(np.float64)]
+    for lo, hi in zip(edges, edges[1:]):
+        c = mpf(1) if lo <= 1.0 < hi else (mpf(lo) + mpf(hi)) / 2
+        out.append((lo, hi, 1.0 if c == 1 else _round_bits(1 / c, POW_F64_INVC_BITS)))
+    return out
+
+
+def _pow_f64_level2() -> dict[int, float]:
+    """invc2 for j = -7 ... 7."""
+    return {j: 1.0 if j == 0 else _round_bits(1 / (1 + mpf(j) / POW_F64_LEVEL2),
+                                               POW_F64_INVC_BITS) for j in range(-7, 8)}
+
+
+def pow_f64_bounds() -> tuple[float, float]:
+    """The largest |r1| (level 1) and |r| (both levels) of float64 pow's log."""
+    with mp.workdps(50):
+        r1 = max(max(abs(mpf(lo) * c - 1), abs(mpf(hi) * c - 1))
+                 for lo, hi, c in _pow_f64_level1())
+        r = mpf(0)
+        for j, c in _pow_f64_level2().items():
+            a = max(mpf(j - 0.5) / POW_F64_LEVEL2, -r1)
+            b = min(mpf(j + 0.5) / POW_F64_LEVEL2, r1)
+            r = max(r, abs((1 + a) * c - 1), abs((1 + b) * c - 1))
+        return float(r1), float(r)
+
+
+def pow_f64_table() -> dict[str, tuple[float, ...]]:
+    """The columns of float64 pow's tables: ``invc1``, ``invc1_k`` (252 invc1),
+    ``logc1_hi``, ``logc1_lo`` (level 1, by subinterval), ``invc2``, ``logc2_hi``,
+    ``logc2_lo`` (level 2, entry j & 15; entry 8 unused) and ``exp_hi``, ``exp_tail``
+    (2**(j/16))."""
+    columns: dict[str, list[float]] = {}
+    with mp.workdps(50):
+        level2 = _pow_f64_level2()
+        for name, invcs in (("1", [c for _, _, c in _pow_f64_level1()]),
+                            ("2", [level2.get(j if j < 8 else j - 16, 1.0) for j in range(16)])):
+            columns[f"invc{name}"] = invcs
+            if name == "1":  # 252 invc1 (exact: 24 + 6 bits), for level 2's index
+                columns["invc1_k"] = [POW_F64_LEVEL2 * c for c in invcs]
+            pairs = [_log_pair(c) for c in invcs]
+            columns[f"logc{name}_hi"] = [hi for hi, _ in pairs]
+            columns[f"logc{name}_lo"] = [lo for _, lo in pairs]
+        exact = [mpmath.power(2, mpf(j) / 16) for j in range(16)]
+        columns["exp_hi"] = [float(e) for e in exact]
+        columns["exp_tail"] = [float(e / mpf(float(e)) - 1) for e in exact]
+    return {name: tuple(values) for name, values in columns.items()}
+
+
 def fit(name: str) -> Fit:
     """The fit `name` of `FITS` (relative error where it names no weight)."""
     f, basis, interval, weight = FITS[name]
@@ -502,7 +607,13 @@ def check() -> bool:
 
     same_pow = pow_f32_table() == POW_F32_TABLE
     print(f"pow_f32_table power.POW_F32_TABLE: {'ok' if same_pow else 'DIFFERS'}")
-    return ok and same and same_pow
+    from tracegrad.codegen.vecmath.power import POW_F64_TABLE
+
+    same_pow64 = pow_f64_table() == POW_F64_TABLE
+    print(f"pow_f64_table power.POW_F64_TABLE: {'ok' if same_pow64 else 'DIFFERS'}")
+    within = pow_f64_bounds()[1] <= POW_F64_R
+    print(f"pow_f64_bounds within POW_F64_R: {'ok' if within else 'NO'}")
+    return ok and same and same_pow and same_pow64 and within
 
 
 def main(argv: Sequence[str]) -> None:
@@ -515,6 +626,10 @@ def main(argv: Sequence[str]) -> None:
         return
     if list(argv) == ["pow_f32_table"]:
         print(f"POW_F32_TABLE = {pow_f32_table()!r}")
+        return
+    if list(argv) == ["pow_f64_table"]:
+        print(f"# |r1| <= {pow_f64_bounds()[0]!r}, |r| <= {pow_f64_bounds()[1]!r}")
+        print(f"POW_F64_TABLE = {pow_f64_table()!r}")
         return
     for name in argv or FITS:
         result = fit(name)

@@ -82,7 +82,8 @@ def available() -> bool:
 class VectorBuilder:
     """The operations a vector body is written with, on vectors of `lanes` elements
     of one float type: arithmetic, FMA, comparisons and selects, integer
-    operations on the bits, and `lookup` from a constant table."""
+    operations on the bits, lookups from constant tables (`table`), and branches
+    on a whole register (`if_all`)."""
 
     def __init__(self, builder: ir.IRBuilder, scalar: types.Float):
         self.b = builder
@@ -114,6 +115,11 @@ class VectorBuilder:
 
     def fmul(self, a: ir.Value, b: ir.Value) -> ir.Value:
         return self.b.fmul(a, b)
+
+    def fneg(self, a: ir.Value) -> ir.Value:
+        """``-a`` (the sign bit flipped: ``0 - a`` is not, for a = 0), which an FMA
+        takes in (``vfmsub``, ``vfnmadd``) instead of a separate instruction."""
+        return self.b.fneg(a)
 
     def fma(self, a: ir.Value, b: ir.Value, c: ir.Value) -> ir.Value:
         """``a*b + c`` rounded once."""
@@ -189,6 +195,26 @@ class VectorBuilder:
         fn = self._intrinsic(f"llvm.vector.reduce.and.v{self.lanes}i1", [mask.type],
                              ir.IntType(1))
         return self.b.call(fn, [mask])
+
+    def if_all(self, mask: ir.Value, common: Callable[[], ir.Value],
+               otherwise: Callable[[], ir.Value]) -> ir.Value:
+        """``common()`` where every lane of `mask` is set, else ``otherwise()``: a real
+        branch on the register (one ``kortest``), each path built in its own block,
+        so that a register without a special case skips the code for it."""
+        b = self.b
+        paths = [b.append_basic_block(name) for name in ("common", "otherwise")]
+        done = b.append_basic_block("joined")
+        b.cbranch(self.all_of(mask), *paths)
+        results = []
+        for block, compute in zip(paths, (common, otherwise)):
+            b.position_at_end(block)
+            results.append((compute(), b.block))
+            b.branch(done)
+        b.position_at_end(done)
+        out = b.phi(results[0][0].type)
+        for value, block in results:
+            out.add_incoming(value, block)
+        return out
 
     def not_(self, mask: ir.Value) -> ir.Value:
         return self.b.not_(mask)
