@@ -84,10 +84,23 @@ def test_the_advice_reaches_the_kernel():
             assert entry["THPeligible"] == str(int(advise))
 
 
-def test_small_arrays_are_left_alone():
-    a = np.arange(10.0)
-    assert hugepages.hugepages(a) is not None
-    np.testing.assert_array_equal(hugepages.hugepages(a), np.arange(10.0))
+def test_arrays_come_back_as_they_went_in():
+    """The wrapper returns its array (small or large, any dtype and layout) with
+    its contents and its reference count right."""
+    numba = pytest.importorskip("numba")
+
+    @numba.njit
+    def wrap(a):
+        return hugepages.hugepages(a)
+
+    for a in (np.arange(10.0), RNG.standard_normal((700, 800)).astype(np.float32),
+              np.arange(12).reshape(3, 4)[:, ::2]):
+        before = sys.getrefcount(a)
+        out = wrap(a)
+        assert out.base is a or out is a or np.shares_memory(out, a)
+        np.testing.assert_array_equal(out, a)
+        del out
+        assert sys.getrefcount(a) == before
 
 
 @pytest.mark.skipif(sys.platform == "linux", reason="off Linux only")

@@ -8,8 +8,8 @@ pages on arrays of 4 MiB and more (``madvise(MADV_HUGEPAGE)``), so that a 2 MiB 
 faults in at once. Numba's ``np.empty`` does not; generated programs wrap their
 large buffers in `hugepages`, which does what NumPy does, where NumPy does it.
 
->>> import numpy as np
->>> hugepages(np.empty(10))  # doctest: +SKIP
+>>> import numba, numpy as np
+>>> numba.njit(lambda n: hugepages(np.empty(n)))(10)  # doctest: +SKIP
 array([...])
 """
 
@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import sys
 
-import numba
 import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils, config
+from numba.core.imputils import impl_ret_borrowed
 from numba.extending import intrinsic
 
 # NumPy's threshold: smaller arrays gain nothing, and a huge page needs 2 MiB
@@ -39,41 +39,48 @@ def enabled() -> bool:
     return bool(getter()) if getter is not None else False
 
 
+def _advise(context, builder, array_type, value) -> None:
+    """Emit ``madvise(first, length, MADV_HUGEPAGE)`` over the whole pages of the
+    array `value` when they add up to `THRESHOLD` bytes or more."""
+    i64 = ir.IntType(64)
+    array = context.make_array(array_type)(context, builder, value)
+    start = builder.ptrtoint(array.data, i64)
+    end = builder.add(start, builder.mul(array.nitems, array.itemsize))
+    page = ir.Constant(i64, PAGE)
+    first = builder.and_(builder.add(start, ir.Constant(i64, PAGE - 1)), ir.Constant(i64, -PAGE))
+    length = builder.sub(end, first)  # negative for a tiny array: below the threshold
+    with builder.if_then(builder.icmp_signed(">=", length, ir.Constant(i64, THRESHOLD))):
+        fnty = ir.FunctionType(ir.IntType(32), [ir.IntType(8).as_pointer(), i64, ir.IntType(32)])
+        madvise = cgutils.get_or_insert_function(builder.module, fnty, "madvise")
+        whole = builder.sub(length, builder.urem(length, page))
+        builder.call(madvise, [builder.inttoptr(first, ir.IntType(8).as_pointer()), whole,
+                               ir.Constant(ir.IntType(32), MADV_HUGEPAGE)])
+
+
 @intrinsic
-def _madvise(typingctx, address, length, advice):
-    """``madvise(address, length, advice)`` from the C library, by name (a cached
-    program finds the symbol again when it is loaded)."""
-    if not all(isinstance(t, types.Integer) for t in (address, length, advice)):
+def _hugepages(typingctx, array):
+    if not isinstance(array, types.Array):
         return None
+    advise = enabled()
 
     def codegen(context, builder, signature, args):
-        fnty = ir.FunctionType(ir.IntType(32), [ir.IntType(8).as_pointer(), ir.IntType(64),
-                                                ir.IntType(32)])
-        fn = cgutils.get_or_insert_function(builder.module, fnty, "madvise")
-        a, n, adv = (context.cast(builder, v, t, types.int64)
-                     for v, t in zip(args, signature.args))
-        return builder.call(fn, [builder.inttoptr(a, ir.IntType(8).as_pointer()), n,
-                                 builder.trunc(adv, ir.IntType(32))])
+        if advise:
+            _advise(context, builder, array, args[0])
+        return impl_ret_borrowed(context, builder, array, args[0])
 
-    return types.int32(address, length, advice), codegen
+    return array(array), codegen
 
 
-if enabled():
+if config.DISABLE_JIT:
 
-    @numba.njit(cache=True, nogil=True)
     def hugepages(a):
-        """`a` (a fresh array of `THRESHOLD` bytes or more), its whole pages advised
-        onto huge pages before anything is written to them; returns `a`."""
-        start = a.ctypes.data
-        end = start + a.nbytes
-        first = (start + PAGE - 1) // PAGE * PAGE
-        if end - first >= THRESHOLD:
-            _madvise(first, (end - first) // PAGE * PAGE, MADV_HUGEPAGE)
+        """`a` as it is (``NUMBA_DISABLE_JIT``: no machine code to advise from)."""
         return a
 
 else:
-
-    @numba.njit(cache=True, nogil=True)
-    def hugepages(a):
-        """`a` as it is: huge pages are not asked for on this system (see `enabled`)."""
-        return a
+    # An intrinsic, not a function of its own: a program that uses it compiles no
+    # second function (Numba's dispatcher took 0.1-0.4 s per process to type it).
+    hugepages = _hugepages
+    hugepages.__doc__ = """`a` (a fresh array), its whole pages advised onto huge pages
+    before anything is written to them when they add up to `THRESHOLD` bytes or more
+    (see `enabled`); returns `a`. Callable from compiled code only."""
