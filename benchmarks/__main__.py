@@ -80,8 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     titles = {name: load(name).TITLE for name in args.only}
     path = os.path.join(args.out, "RESULTS.md")
     os.makedirs(args.out, exist_ok=True)
+    notes = report.kept_notes(path)  # the engineers' notes on the last run stay
     with open(path, "w") as f:
-        f.write(report.results_markdown(facts, results, titles, charts, command))
+        f.write(report.results_markdown(facts, results, titles, charts, command) + notes)
     if args.readme:
         here = os.path.dirname(os.path.abspath(args.readme))
         text = report.readme_figures(

@@ -246,6 +246,22 @@ def vecmath_section(doc: str = VECMATH_DOC) -> list[str]:
             "[docs/vecmath.md](../docs/vecmath.md)).", "", *text[start:end]]
 
 
+NOTES_HEADING = "## Notes added after the run"
+
+
+def kept_notes(path: str) -> str:
+    """The section `NOTES_HEADING` of the RESULTS.md at `path` (to the end of the
+    file), written by hand after a run, for the next run to keep; empty if none.
+    Figures in it may then be one run old: it says when they were measured."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return ""
+    start = text.find(NOTES_HEADING)
+    return "" if start < 0 else "\n" + text[start:].rstrip("\n") + "\n"
+
+
 README_START = "<!-- benchmarks:start -->"
 README_END = "<!-- benchmarks:end -->"
 

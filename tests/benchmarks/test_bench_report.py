@@ -114,3 +114,15 @@ def test_readme_section_is_replaced_only_between_markers(tmp_path):
     plain.write_text("no markers\n")
     assert not report.update_marked_section(str(plain), text)
     assert plain.read_text() == "no markers\n"
+
+
+def test_notes_added_after_a_run_are_kept_for_the_next(tmp_path):
+    path = tmp_path / "RESULTS.md"
+    assert report.kept_notes(str(path)) == ""  # no file yet
+    path.write_text("# Results\n\n## W1\n\n| table |\n")
+    assert report.kept_notes(str(path)) == ""  # no notes in it
+    notes = f"{report.NOTES_HEADING}\n\n- W1 at 1e7: page faults, see codegen.md.\n\n"
+    path.write_text("# Results\n\n## W1\n\n| table |\n\n" + notes)
+    kept = report.kept_notes(str(path))
+    assert kept == "\n" + notes.rstrip("\n") + "\n"
+    assert ("# New run\n" + kept).endswith("see codegen.md.\n")
