@@ -23,9 +23,10 @@ Where Numba optimises the loop once more after vectorising it (the loops of a
 parallel program: `prange` bodies are compiled apart and linked into the
 program), LLVM inlines the vector body, and the tables stay in registers across
 iterations. The vectoriser, which saw a cheap call, would have interleaved four
-copies of the loop to keep the load ports busy; four copies of a body holding 18
-table halves need more than AVX-512's 32 registers, and spill (a float32 tanh over
-1e7 elements: 2.86 ms, against 1.96 ms not interleaved). So the intrinsic passes
+copies of the loop to keep the load ports busy; four copies of a body holding 14
+to 18 table halves and their temporaries need more than AVX-512's 32 registers, and
+spill (a first float32 tanh with 9 tables over 1e7 elements: 2.86 ms, against
+1.96 ms not interleaved). So the intrinsic passes
 its result through a second, empty vector function, ``tg_no_interleave_<T>``,
 which raises the loop's cost past the vectoriser's small-loop threshold (20) and
 inlines away to nothing. Elsewhere the loop calls the body once per register of
