@@ -294,7 +294,6 @@ POW_F32_SHIFT = 1.5 * 2.0**48  # t + this rounds t to a multiple of 1/16 (low bi
 # |y| is clamped to this: y log2|x| still over- or underflows wherever it would have
 # (|log2|x|| >= 2**-24 for x != 1), and |t| <= 2**43 keeps the shift's rounding exact
 POW_F32_MAX_Y = 2.0**32
-FLOAT32_SIGN = -(1 << 31)
 
 
 def _polynomial(w, coefficients, r):
@@ -329,6 +328,25 @@ def _pow_f32_magnitude(v, w, get, ax, y):
     return v.narrow(_pow_f32_half(w, get, ax_lo, y_lo), _pow_f32_half(w, get, ax_hi, y_hi))
 
 
+def _c99_signs_and_nans(v, x, y, odd_x, out):
+    """`out`, the magnitude of ``x ** y`` on a register of lanes (odd_x: x is 0, inf
+    or NaN), with what C99's pow (as np.power) settles by selects afterwards: the
+    sign of a negative x (-0 and -inf included) to an odd power, NaN for a negative
+    finite x to a non-integer power and for NaN x or y unless x = 1, and 1 for y = 0
+    (NaN x too)."""
+    is_int = v.fcmp("==", v.rint(y), y)
+    half = v.fmul(y, v.const(0.5))
+    odd = v.and_(is_int, v.fcmp("!=", v.rint(half), half))  # a float this large is even
+    sign_bit = v.iconst(-(1 << (v.scalar.bitwidth - 1)))
+    sign = v.select(odd, v.and_(v.bits(x), sign_bit), v.iconst(0))
+    out = v.from_bits(v.xor(v.bits(out), sign))
+    negative = v.and_(v.fcmp("<", x, v.const(0.0)), v.not_(odd_x))
+    nan = v.or_(v.and_(negative, v.not_(is_int)),
+                v.and_(v.fcmp_unordered("uno", x, y), v.fcmp_unordered("!=", x, v.const(1.0))))
+    out = v.select(nan, v.const(np.nan), out)
+    return v.select(v.fcmp("==", y, v.const(0.0)), v.const(1.0), out)
+
+
 def _pow_f32_special(v, w, get, x, y):
     """``x ** y`` on 16 lanes, any x and y (C99's special cases, as np.power)."""
     ax = v.from_bits(v.and_(v.bits(x), v.iconst(0x7FFFFFFF)))
@@ -340,18 +358,7 @@ def _pow_f32_special(v, w, get, x, y):
     yc = v.select(v.fcmp("<", y, big), y, big)
     yc = v.select(v.fcmp(">", yc, v.fsub(v.const(0.0), big)), yc, v.fsub(v.const(0.0), big))
     out = _pow_f32_magnitude(v, w, get, ax, v.select(odd_x, v.copysign(v.const(1.0), y), yc))
-    # a negative x (-0, -inf included) to an odd power: its sign; |y| >= 2**24 is even
-    is_int = v.fcmp("==", v.rint(y), y)
-    half = v.fmul(y, v.const(0.5))
-    odd = v.and_(is_int, v.fcmp("!=", v.rint(half), half))
-    sign = v.select(odd, v.and_(v.bits(x), v.iconst(FLOAT32_SIGN)), v.iconst(0))
-    out = v.from_bits(v.xor(v.bits(out), sign))
-    # NaN: a negative finite x to a non-integer power, and NaN x or y unless x = 1
-    negative = v.and_(v.fcmp("<", x, v.const(0.0)), v.not_(odd_x))
-    nan = v.or_(v.and_(negative, v.not_(is_int)),
-                v.and_(v.fcmp_unordered("uno", x, y), v.fcmp_unordered("!=", x, v.const(1.0))))
-    out = v.select(nan, v.const(np.nan), out)
-    return v.select(v.fcmp("==", y, v.const(0.0)), v.const(1.0), out)  # also for NaN x
+    return _c99_signs_and_nans(v, x, y, odd_x, out)
 
 
 def _pow_f32_vector(v, x, y):
@@ -619,18 +626,7 @@ def _pow_f64_special(v, get, x, y):
     pc = v.select(v.fcmp(">", pc, small), pc, small)
     p_lo = v.select(v.fcmp("==", pc, p), p_lo, v.const(0.0))
     out = _pow_f64_scale(v, *_pow_f64_exp(v, get, pc, p_lo))
-    # a negative x (-0, -inf included) to an odd power: its sign; |y| >= 2**53 is even
-    is_int = v.fcmp("==", v.rint(y), y)
-    half = v.fmul(y, v.const(0.5))
-    odd = v.and_(is_int, v.fcmp("!=", v.rint(half), half))
-    sign = v.select(odd, v.and_(v.bits(x), v.iconst(-(1 << 63))), v.iconst(0))
-    out = v.from_bits(v.xor(v.bits(out), sign))
-    # NaN: a negative finite x to a non-integer power, and NaN x or y unless x = 1
-    negative = v.and_(v.fcmp("<", x, v.const(0.0)), v.not_(odd_x))
-    nan = v.or_(v.and_(negative, v.not_(is_int)),
-                v.and_(v.fcmp_unordered("uno", x, y), v.fcmp_unordered("!=", x, v.const(1.0))))
-    out = v.select(nan, v.const(np.nan), out)
-    return v.select(v.fcmp("==", y, v.const(0.0)), v.const(1.0), out)  # also for NaN x
+    return _c99_signs_and_nans(v, x, y, odd_x, out)
 
 
 def _pow_f64_vector(v, x, y):
