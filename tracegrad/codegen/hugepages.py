@@ -35,7 +35,7 @@ def enabled() -> bool:
     (NumPy's own switch, ``NUMPY_MADVISE_HUGEPAGE``, decides)."""
     if sys.platform != "linux" or config.DISABLE_JIT:
         return False
-    getter = getattr(getattr(np, "_core", np.core).multiarray, "_get_madvise_hugepage", None)
+    getter = getattr(np._core.multiarray, "_get_madvise_hugepage", None)
     return bool(getter()) if getter is not None else False
 
 

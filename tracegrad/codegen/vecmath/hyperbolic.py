@@ -370,7 +370,8 @@ def _tanh_f32_vector(v: VectorBuilder, x):
     # the last piece holds everything above, so the index needs no upper clamp; NaN
     # fails the comparison, and stays NaN whatever entry its bits pick
     a = v.from_bits(abs_bits)
-    a = v.select_gt(a, v.const(TANH_F32_LAST_X), v.const(TANH_F32_LAST_X), a)
+    last = v.const(TANH_F32_LAST_X)
+    a = v.select(v.fcmp(">", a, last), last, a)
     piece = v.ashr(v.isub(v.bits(a), v.iconst(TANH_F32_FIRST_BITS)), v.iconst(21))
     first = v.ilt(piece, v.iconst(1))
     piece = v.imax(piece, v.iconst(0))

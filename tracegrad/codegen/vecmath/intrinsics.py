@@ -77,16 +77,25 @@ def _float_intrinsic(llvm_name: str, arity: int, name: str):
 
         return args[0](*args), codegen
 
-    # Numba's @intrinsic does not take *args, so one definition per arity.
+    return intrinsic_of_arity(name, arity, typer)
+
+
+def intrinsic_of_arity(name: str, arity: int, typer):
+    """A Numba intrinsic `name` of `arity` arguments (1 to 3) typed by
+    ``typer(argument_types)``, which returns ``(signature, codegen)`` or None.
+    Numba reads an intrinsic's arguments off its typer's own signature, which may
+    not be ``*args``: hence one definition per arity."""
     if arity == 1:
         def op(typingctx, a):
             return typer((a,))
     elif arity == 2:
         def op(typingctx, a, b):
             return typer((a, b))
-    else:
+    elif arity == 3:
         def op(typingctx, a, b, c):
             return typer((a, b, c))
+    else:
+        raise ValueError(f"{name}: arity {arity}, not 1 to 3")
     op.__name__ = op.__qualname__ = name
     return intrinsic(op)
 

@@ -54,7 +54,8 @@ from collections.abc import Callable, Sequence
 
 from llvmlite import ir
 from numba import types
-from numba.extending import intrinsic
+
+from tracegrad.codegen.vecmath.intrinsics import intrinsic_of_arity
 
 _LLVM_FLOAT = {types.float32: ir.FloatType(), types.float64: ir.DoubleType()}
 _INT = {types.float32: ir.IntType(32), types.float64: ir.IntType(64)}
@@ -124,17 +125,11 @@ class VectorBuilder:
 
     def fma(self, a: ir.Value, b: ir.Value, c: ir.Value) -> ir.Value:
         """``a*b + c`` rounded once."""
-        return self.b.call(self._intrinsic(f"llvm.fma.{self._suffix()}", [self.float] * 3,
-                                           self.float), [a, b, c])
+        return self._float_op("llvm.fma", a, b, c)
 
     def copysign(self, magnitude: ir.Value, sign: ir.Value) -> ir.Value:
         """`magnitude` with the sign bit of `sign` (one ``vpternlog``)."""
-        return self.b.call(self._intrinsic(f"llvm.copysign.{self._suffix()}", [self.float] * 2,
-                                           self.float), [magnitude, sign])
-
-    def select_gt(self, a: ir.Value, b: ir.Value, then: ir.Value, other: ir.Value) -> ir.Value:
-        """``then if a > b else other``, lane by lane (False where either is NaN)."""
-        return self.b.select(self.b.fcmp_ordered(">", a, b), then, other)
+        return self._float_op("llvm.copysign", magnitude, sign)
 
     def select(self, mask: ir.Value, then: ir.Value, other: ir.Value) -> ir.Value:
         """``then if mask else other``, lane by lane."""
@@ -230,8 +225,7 @@ class VectorBuilder:
 
     def rint(self, x: ir.Value) -> ir.Value:
         """x rounded to an integer, ties to even (``vrndscale``)."""
-        return self.b.call(self._intrinsic(f"llvm.rint.{self._suffix()}", [self.float],
-                                           self.float), [x])
+        return self._float_op("llvm.rint", x)
 
     # float32 <-> float64: a register of 16 float32 lanes is two of 8 float64 lanes
     def wide(self) -> VectorBuilder:
@@ -294,6 +288,11 @@ class VectorBuilder:
             return self.b.call(permute, [half(start), index, half(start + self.lanes)])
 
         return get
+
+    def _float_op(self, name: str, *args: ir.Value) -> ir.Value:
+        """The LLVM intrinsic `name` (``llvm.fma``...) on float vectors `args`."""
+        fn = self._intrinsic(f"{name}.{self._suffix()}", [self.float] * len(args), self.float)
+        return self.b.call(fn, list(args))
 
     def _suffix(self) -> str:
         return f"v{self.lanes}f{self.scalar.bitwidth}"
@@ -383,14 +382,4 @@ def vector_function(name: str, scalar: types.Float, body: Body, arity: int = 1):
 
         return scalar(*args), codegen
 
-    # Numba reads the arguments off the typer's own signature (no *args)
-    if arity == 1:
-        def typer(typingctx, x):
-            return typed((x,))
-    elif arity == 2:
-        def typer(typingctx, x, y):
-            return typed((x, y))
-    else:
-        raise ValueError(f"arity {arity}: 1 or 2")
-    typer.__name__ = typer.__qualname__ = name
-    return intrinsic(typer)
+    return intrinsic_of_arity(name, arity, typed)
