@@ -67,3 +67,20 @@ def test_a_table_in_the_code_is_what_its_fit_prints():
 
     np.testing.assert_allclose(remez.fit("exp_f64").rounded(), exp.EXP_F64, rtol=1e-12)
     assert set(remez.TABLES) == set(remez.FITS)
+
+
+@pytest.mark.parametrize("name", ["tanh_f32_table", "pow_f32_table", "pow_f64_table"])
+def test_a_vector_kernel_table_is_what_its_generator_computes(name):
+    """The lookup tables of the vector kernels (`vector_kernels.py`) are exactly what
+    `remez.py` computes for them, and float64 pow's reduced argument stays within
+    the interval its polynomial was fitted on."""
+    pytest.importorskip("mpmath")
+    import importlib
+
+    from tracegrad.codegen.vecmath import remez
+
+    make, module, constant = remez.PIECEWISE[name]
+    table = getattr(importlib.import_module(f"tracegrad.codegen.vecmath.{module}"), constant)
+    assert make() == table
+    if name == "pow_f64_table":
+        assert remez.pow_f64_bounds()[1] <= remez.POW_F64_R
