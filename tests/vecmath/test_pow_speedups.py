@@ -193,51 +193,6 @@ def test_float32_random_pairs_within_one_ulp(kernels):
     assert err[i] < 1.0, f"{err[i]:.3f} ulp at x={x[~special][i]!r} y={y[~special][i]!r}"
 
 
-def test_float32_special_lanes_leave_the_others_alone(kernels):
-    """The table kernel takes a slower path for a register of 16 lanes holding a
-    special case (x <= 0, inf, NaN or |y| >= 2**24): the other lanes of that
-    register come out bit for bit as they do without it."""
-    rng = np.random.default_rng(RNG_SEED + 3)
-    x = rng.uniform(0.01, 100, 4096).astype(np.float32)
-    y = rng.uniform(-20, 20, 4096).astype(np.float32)
-    plain = kernels.run("pow", x, y)
-    xs, ys = x.copy(), y.copy()
-    lane = np.arange(0, x.size, 16) + rng.integers(0, 16, x.size // 16)
-    xs[lane[::2]] = -2.0
-    ys[lane[1::2]] = 3e7
-    mixed = kernels.run("pow", xs, ys)
-    keep = np.ones(x.size, bool)
-    keep[lane] = False
-    np.testing.assert_array_equal(mixed[keep], plain[keep])
-
-
-def test_float32_without_tables_within_one_ulp():
-    """The table-free float32 pow, which CPUs without AVX-512 run, on the random
-    pairs, the amplified cases and the special grid."""
-    numba = pytest.importorskip("numba")
-    from tracegrad.codegen.vecmath.power import _pow_f32_portable
-
-    @numba.njit(error_model="numpy")
-    def loop(x, y, out):
-        for i in range(x.size):
-            out[i] = _pow_f32_portable(x[i], y[i])
-
-    rng = np.random.default_rng(RNG_SEED + 4)
-    xa, ya = _amplified(F32, rng, 20_000)
-    xr, yr = _random_pairs_f32(rng, 200_000)
-    xg, yg = _special_grid(F32)
-    x, y = np.concatenate([xa, xr, xg]), np.concatenate([ya, yr, yg])
-    got = np.empty_like(x)
-    loop(x, y, got)
-    with np.errstate(all="ignore"):
-        want = np.power(x, y)
-    bad = _mismatched_specials(got, want)
-    assert not bad.any(), f"at {np.stack([x, y], 1)[bad][:8]}: got {got[bad][:8]}"
-    special = ~np.isfinite(want) | (want == 0)
-    err = ulp_error(got[~special], _reference(x[~special], y[~special]), F32)
-    assert err.max() < 1.0, f"{err.max():.3f} ulp"
-
-
 # --- float64 pow by table (AVX-512) and its table-free fallback ---------------------------
 
 
@@ -263,7 +218,7 @@ def _random_pairs_f64(rng, n: int) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def _check_pow_f64(got, x, y) -> None:
+def _check_pow(got, x, y) -> None:
     """NaN, inf and 0 exactly where np.power has them (signs included), within an ulp
     of the extended-precision reference elsewhere."""
     with np.errstate(all="ignore"):
@@ -271,7 +226,7 @@ def _check_pow_f64(got, x, y) -> None:
     bad = _mismatched_specials(got, want)
     assert not bad.any(), f"at {np.stack([x, y], 1)[bad][:8]}: got {got[bad][:8]}"
     special = ~np.isfinite(want) | (want == 0)
-    err, where = _worst(got[~special], x[~special], y[~special], F64)
+    err, where = _worst(got[~special], x[~special], y[~special], got.dtype)
     assert err < 1.0, f"{err:.3f} ulp at {where}"
 
 
@@ -280,7 +235,7 @@ def test_float64_random_pairs_within_one_ulp(kernels):
     so that most registers of 8 take the table kernel's ordinary path."""
     x, y = _random_pairs_f64(np.random.default_rng(RNG_SEED + 5), 500_000)
     x, y = np.concatenate([x, np.abs(x)]), np.concatenate([y, y])
-    _check_pow_f64(kernels.run("pow", x, y), x, y)
+    _check_pow(kernels.run("pow", x, y), x, y)
 
 
 def test_float64_ordinary_path_amplified_within_one_ulp(kernels):
@@ -298,41 +253,48 @@ def test_float64_ordinary_path_amplified_within_one_ulp(kernels):
     assert err < 1.0, f"{err:.3f} ulp at {where}"
 
 
-def test_float64_special_lanes_leave_the_others_alone(kernels):
-    """The table kernel takes a slower path for a register of 8 lanes holding a
-    special case (x <= 0, subnormal, inf or NaN, or |y| >= 2**32): the other lanes of
-    that register come out bit for bit as they do without it."""
-    rng = np.random.default_rng(RNG_SEED + 6)
-    x = rng.uniform(0.01, 100, 4096)
-    y = rng.uniform(-150, 150, 4096)
+@pytest.mark.parametrize("dtype", [F64, F32], ids=["f64", "f32"])
+def test_special_lanes_leave_the_others_alone(kernels, dtype):
+    """The table kernel takes a slower path for a register (8 float64 or 16 float32
+    lanes) holding a special case (x <= 0, inf or NaN, a float64 subnormal x, a huge
+    |y|): the other lanes of that register come out bit for bit as they do without
+    it."""
+    lanes = 64 // dtype.itemsize
+    specials = ([("x", -2.0), ("x", 1e-310), ("y", 1e10)] if dtype == F64
+                else [("x", -2.0), ("y", 3e7)])
+    rng = np.random.default_rng(RNG_SEED + (6 if dtype == F64 else 3))
+    x = rng.uniform(0.01, 100, 4096).astype(dtype)
+    y = rng.uniform(-150, 150, 4096).astype(dtype) / (1 if dtype == F64 else 7.5)
     plain = kernels.run("pow", x, y)
-    xs, ys = x.copy(), y.copy()
-    lane = np.arange(0, x.size, 8) + rng.integers(0, 8, x.size // 8)
-    xs[lane[::3]] = -2.0
-    xs[lane[1::3]] = 1e-310
-    ys[lane[2::3]] = 1e10
-    mixed = kernels.run("pow", xs, ys)
+    changed = {"x": x.copy(), "y": y.copy()}
+    lane = np.arange(0, x.size, lanes) + rng.integers(0, lanes, x.size // lanes)
+    for k, (which, value) in enumerate(specials):
+        changed[which][lane[k::len(specials)]] = value
+    mixed = kernels.run("pow", changed["x"], changed["y"])
     keep = np.ones(x.size, bool)
     keep[lane] = False
     np.testing.assert_array_equal(mixed[keep], plain[keep])
 
 
-def test_float64_without_tables_within_one_ulp():
-    """The table-free float64 pow, which CPUs without AVX-512 run, on the random
-    pairs, the amplified cases and the special grid."""
+@pytest.mark.parametrize("dtype", [F64, F32], ids=["f64", "f32"])
+def test_without_tables_within_one_ulp(dtype):
+    """The table-free pow, which CPUs without AVX-512 run, on the random pairs, the
+    amplified cases and the special grid."""
     numba = pytest.importorskip("numba")
-    from tracegrad.codegen.vecmath.power import _pow_f64_portable
+    from tracegrad.codegen.vecmath import power
+
+    portable = power._pow_f64_portable if dtype == F64 else power._pow_f32_portable
 
     @numba.njit(error_model="numpy")
     def loop(x, y, out):
         for i in range(x.size):
-            out[i] = _pow_f64_portable(x[i], y[i])
+            out[i] = portable(x[i], y[i])
 
-    rng = np.random.default_rng(RNG_SEED + 7)
-    xa, ya = _amplified(F64, rng, 20_000)
-    xr, yr = _random_pairs_f64(rng, 200_000)
-    xg, yg = _special_grid(F64)
+    rng = np.random.default_rng(RNG_SEED + (7 if dtype == F64 else 4))
+    xa, ya = _amplified(dtype, rng, 20_000)
+    xr, yr = (_random_pairs_f64 if dtype == F64 else _random_pairs_f32)(rng, 200_000)
+    xg, yg = _special_grid(dtype)
     x, y = np.concatenate([xa, xr, xg]), np.concatenate([ya, yr, yg])
     got = np.empty_like(x)
     loop(x, y, got)
-    _check_pow_f64(got, x, y)
+    _check_pow(got, x, y)
