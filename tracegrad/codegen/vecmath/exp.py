@@ -22,7 +22,9 @@ and the small rest rounded once into it (0.79 ulp over every float32).
 from __future__ import annotations
 
 import numpy as np
+from numba import types
 
+from tracegrad.codegen.vecmath import vector_kernels
 from tracegrad.codegen.vecmath.dd import fast_two_sum, two_sum
 from tracegrad.codegen.vecmath.intrinsics import (
     as_float32,
@@ -35,6 +37,7 @@ from tracegrad.codegen.vecmath.intrinsics import (
     rint,
 )
 from tracegrad.codegen.vecmath.jit import vecfn
+from tracegrad.codegen.vecmath.vector_kernels import vector_function
 
 LOG2E = 1.4426950408889634
 LN2_HI = 0.6931471805599453  # ln 2 rounded to 53 bits
@@ -173,10 +176,11 @@ def expm1_parts(x):
 
 
 @vecfn
-def exp_f64(x):
-    """``exp(x)`` for float64, within 1 ulp; inf, 0 and NaN as NumPy.
+def _exp_f64_portable(x):
+    """``exp(x)`` for float64 without tables (CPUs without AVX-512), within 1 ulp;
+    inf, 0 and NaN as NumPy.
 
-    >>> exp_f64(0.0)  # doctest: +SKIP
+    >>> _exp_f64_portable(0.0)  # doctest: +SKIP
     1.0
     """
     n, h, t = exp_parts(_clamp(x, X_MIN, X_MAX))
@@ -334,3 +338,145 @@ def expm1_f32(x):
     small = fma(h * r2, horner(EXPM1_F32_SINGLE, r), small)
     y = TWO_F32 * (hi + small)
     return x if not fabs(x) >= F32(2.9802322e-08) else y  # 2^-25: tiny, -0.0, NaN
+
+
+# --- float64 by table (AVX-512) ---------------------------------------------------------
+#
+# With 2**(j/16) from a 16-entry table held in registers (`vector_kernels.py`), the
+# reduced argument shrinks to |r| <= ln2/32 and exp(r) needs a degree-7 polynomial
+# instead of degree 12; 2**floor(e) is one vscalefpd, which also makes inf and 0
+# beyond the range. float64 pow uses the same pieces for its exp.
+#
+# p + p_lo = e ln2 + r, e a multiple of 1/16 from a sum with 1.5 * 2**48 (whose low
+# bits hold 16e), p - e LN2_HI exact, p_lo and the rest of e ln2 added with one
+# rounding, |r| <= ln2/32 + 2**-12 (pow's p_lo reaches 2**-12);
+# ``exp(p) = 2**floor(e) hi (1 + tail + r + r^2 Q(r))`` with 2**(j/16) = hi (1 + tail),
+# j = 16e & 15, rounded once by an FMA; a subnormal result is rounded once at its own
+# grid (`_scale_subnormal`), on a path taken only by 8 lanes holding one.
+
+EXP_SHIFT = 1.5 * 2.0**48  # t + this rounds t to a multiple of 1/16 (low bits: 16t)
+# 2**(j/16) = hi (1 + tail), j = 0 ... 15 (printed by ``remez exp_f64_table``)
+EXP_F64_TABLE = {
+    "hi": (1.0, 1.0442737824274138, 1.0905077326652577, 1.1387886347566916,
+           1.189207115002721, 1.241857812073484, 1.2968395546510096, 1.3542555469368927,
+           1.4142135623730951, 1.4768261459394993, 1.5422108254079407, 1.6104903319492543,
+           1.681792830507429, 1.7562521603732995, 1.8340080864093424, 1.9152065613971474),
+    "tail": (0.0, 8.189317638195515e-17, -2.7939114859515733e-17, 7.826573258636076e-17,
+             3.3484623336251524e-17, 3.750854201303127e-17, 1.9572585293112036e-17,
+             5.68648095791174e-17, -6.835808657661922e-17, -2.3591094770850053e-17,
+             5.1548301170786783e-17, 1.5341410053603723e-17, 4.875160526227062e-17,
+             1.685487290628973e-17, 1.790126907604513e-17, -5.545065618639427e-17),
+}
+# exp(r) = 1 + r + r^2 Q(r), |r| <= ln2/32 + 2**-12 (fit "exp_f64_table_poly"):
+# relative error 1.2e-20 (2**-66.2)
+EXP_F64_TABLE_POLY = (
+    0.5000000000000004,
+    0.16666666666666619,
+    0.04166666666033193,
+    0.008333333335792618,
+    0.0013889117162153924,
+    0.0001984109149479272,
+)
+EXP_F64_NORMAL = 708.0  # |x| below: exp(x) is a normal number
+
+
+def estrin_vector(w, coefficients, r, r2):
+    """``sum(c[k] r**k)`` by Estrin's scheme (pairs, then powers of r2) in a vector
+    body: a shorter chain than Horner's; r2 = r * r."""
+    terms = [w.fma(w.const(coefficients[k + 1]), r, w.const(coefficients[k]))
+             if k + 1 < len(coefficients) else w.const(coefficients[k])
+             for k in range(0, len(coefficients), 2)]
+    power = r2
+    while len(terms) > 1:
+        terms = [w.fma(power, terms[k + 1], terms[k]) if k + 1 < len(terms) else terms[k]
+                 for k in range(0, len(terms), 2)]
+        power = w.fmul(power, power)
+    return terms[0]
+
+
+def exp_by_table(w, p, p_lo):
+    """``exp(p + p_lo) = hi (1 + tmp) 2**floor(e)`` for |p| < 2**42 and |p_lo| <=
+    2**-12 (see above), as ``(hi, tmp, e)`` for `scale_once`; NaN gives NaN."""
+    get = w.table("exp_f64", EXP_F64_TABLE)
+    shifted = w.fma(p, w.const(LOG2E), w.const(EXP_SHIFT))  # 16e in the low bits
+    e = w.fsub(shifted, w.const(EXP_SHIFT))  # p/ln2 rounded to a multiple of 1/16
+    r = w.fma(e, w.const(-LN2_HI), p)  # exact where the result is finite and not 0
+    r = w.fadd(r, w.fma(e, w.const(-LN2_LO), p_lo))
+    j = w.bits(shifted)
+    rr = w.fmul(r, r)
+    tmp = w.fma(rr, estrin_vector(w, EXP_F64_TABLE_POLY, r, rr), w.fadd(r, get("tail", j)))
+    return get("hi", j), tmp, e
+
+
+def _scale_normal(w, hi, tmp, e):
+    """``hi (1 + tmp) 2**floor(e)``, rounded once where the result is normal (inf
+    and 0 beyond the range: vscalefpd); a subnormal result is rounded twice."""
+    return w.scale2(w.fma(hi, tmp, hi), e)
+
+
+def _scale_subnormal(w, hi, tmp, e):
+    """``hi (1 + tmp) 2**floor(e)`` where it is below 2**-1022 (subnormal or 0),
+    rounded once: v = the result times 2**1022 (below 1) as a pair, then 1 + v rounds
+    at 2**-52, where the subnormals of the result round (ARM's exp does the same)."""
+    scaled = w.scale2(hi, w.fadd(e, w.const(1022.0)))
+    v = w.fma(scaled, tmp, scaled)
+    v_lo = w.fma(scaled, tmp, w.fsub(scaled, v))  # what v's rounding lost
+    h = w.fadd(w.const(1.0), v)
+    h_lo = w.fadd(w.fsub(w.const(1.0), h), v)  # 1 >= v: the sum's rounding error
+    one_plus_v = w.fadd(h, w.fadd(h_lo, v_lo))  # the one rounding
+    return w.fmul(w.fsub(one_plus_v, w.const(1.0)), w.const(2.0**-1022))  # exact
+
+
+def scale_once(w, hi, tmp, e):
+    """The result of `exp_by_table`, rounded once: lane by lane the normal or (below
+    2**-1022, where the normal way rounded twice) the subnormal way."""
+    normal = _scale_normal(w, hi, tmp, e)
+    tiny = w.fcmp("<", normal, w.const(2.0**-1022))
+    return w.select(tiny, _scale_subnormal(w, hi, tmp, e), normal)
+
+
+def scale_once_branch(w, hi, tmp, e):
+    """`scale_once`, the subnormal way only where a lane needs it: a branch on
+    all 8 lanes, so that ordinary registers skip it."""
+    normal = _scale_normal(w, hi, tmp, e)
+    tiny = w.fcmp("<", normal, w.const(2.0**-1022))
+    return w.if_all(w.not_(tiny), lambda: normal,
+                    lambda: w.select(tiny, _scale_subnormal(w, hi, tmp, e), normal))
+
+
+def _exp_f64_vector(v, x):
+    """The vector body of `exp_f64` (see there), 8 float64 lanes: where every |x| is
+    below 708 (a normal result), the table and one rounding; otherwise x clamped to
+    [-746, 710] (inf and 0 beyond, NaN kept) and the subnormal rounding where needed."""
+    zero = v.const(0.0)
+    ordinary = v.fcmp("<", v.fabs(x), v.const(EXP_F64_NORMAL))  # NaN: not ordinary
+
+    def special():
+        low, high = v.const(X_MIN), v.const(X_MAX)
+        xc = v.select(v.fcmp("<", x, low), low, x)
+        xc = v.select(v.fcmp(">", xc, high), high, xc)
+        return scale_once(v, *exp_by_table(v, xc, zero))
+
+    return v.if_all(ordinary, lambda: _scale_normal(v, *exp_by_table(v, x, zero)), special)
+
+
+if vector_kernels.available():
+    _exp_f64_table = vector_function("exp_f64", types.float64, _exp_f64_vector)
+
+    @vecfn
+    def exp_f64(x):
+        """``exp(x)`` for float64 by table (AVX-512), within 1 ulp; inf, 0 and NaN
+        as NumPy: ``2**(j/16)`` from registers (`vector_kernels.py`), a degree-7
+        polynomial, one rounding; the clamping and the subnormal rounding on a path
+        taken only by 8 lanes holding an |x| of 708 or more (or NaN).
+
+        >>> exp_f64(1.0)  # doctest: +SKIP
+        2.718281828459045
+        """
+        return _exp_f64_table(x)
+else:
+
+    @vecfn
+    def exp_f64(x):
+        """``exp(x)`` for float64 (without AVX-512: `_exp_f64_portable`)."""
+        return _exp_f64_portable(x)

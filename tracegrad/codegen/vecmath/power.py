@@ -34,7 +34,14 @@ from numba import types
 
 from tracegrad.codegen.vecmath import vector_kernels
 from tracegrad.codegen.vecmath.dd import fast_two_sum, two_prod
-from tracegrad.codegen.vecmath.exp import EXP_F64, LOG2E
+from tracegrad.codegen.vecmath.exp import (
+    EXP_F64,
+    LOG2E,
+    estrin_vector,
+    exp_by_table,
+    scale_once,
+    scale_once_branch,
+)
 from tracegrad.codegen.vecmath.exp import LN2_HI as LN2_HI_53
 from tracegrad.codegen.vecmath.exp import LN2_LO as LN2_LO_53
 from tracegrad.codegen.vecmath.intrinsics import (
@@ -410,13 +417,8 @@ else:
 # chain, which sets the speed here more than the count of operations). Near 1
 # (c1 = c2 = 1) the sum is log1p(r) alone, relative to itself.
 #
-# exp of the pair p + p_lo = y log|x| (FMA): p + p_lo = e ln2 + r, e a multiple of 1/16
-# from a sum with 1.5 * 2**48 (whose low bits hold 16e), p - e LN2_HI exact, p_lo and
-# the rest of e ln2 added with one rounding, |r| <= ln2/32 + 2**-12;
-# ``exp(p) = 2**floor(e) hi (1 + tail + r + r^2 Q(r))``
-# with 2**(j/16) = hi (1 + tail), j = 16e & 15, rounded once by an FMA, the power of two by
-# vscalefpd (inf and 0 beyond the range); a subnormal result is rounded once at its
-# own grid (`_scale_subnormal`), on a path taken only by 8 lanes holding one.
+# exp of the pair p + p_lo = y log|x| (FMA): float64 exp's table kernel
+# (`exp.exp_by_table`), whose reduced argument takes the low part in.
 
 # columns of 16 float64 entries (printed by ``remez pow_f64_table``)
 POW_F64_TABLE = {
@@ -452,15 +454,6 @@ POW_F64_TABLE = {
              2.003183210896128e-14, 0.0, 1.0089277024182665e-13, -1.2196528588684976e-14,
              -1.8695828542914035e-14, 1.500015587825239e-14, -3.963430624465204e-14,
              6.448212443312027e-14, 6.752472332594736e-14),
-    "exp_hi": (1.0, 1.0442737824274138, 1.0905077326652577, 1.1387886347566916,
-             1.189207115002721, 1.241857812073484, 1.2968395546510096, 1.3542555469368927,
-             1.4142135623730951, 1.4768261459394993, 1.5422108254079407, 1.6104903319492543,
-             1.681792830507429, 1.7562521603732995, 1.8340080864093424, 1.9152065613971474),
-    "exp_tail": (0.0, 8.189317638195515e-17, -2.7939114859515733e-17, 7.826573258636076e-17,
-             3.3484623336251524e-17, 3.750854201303127e-17, 1.9572585293112036e-17,
-             5.68648095791174e-17, -6.835808657661922e-17, -2.3591094770850053e-17,
-             5.1548301170786783e-17, 1.5341410053603723e-17, 4.875160526227062e-17,
-             1.685487290628973e-17, 1.790126907604513e-17, -5.545065618639427e-17),
 }
 # log1p(r) = r - r^2/2 + r^3 P(r), |r| <= 0.002041 (fit "log1p_pow_f64_table"):
 # relative error 4.8e-22 (2**-70.8)
@@ -471,37 +464,12 @@ POW_F64_LOG = (
     -0.1666674418537817,
     0.14285794828117584,
 )
-# exp(r) = 1 + r + r^2 Q(r), |r| <= ln2/32 + 2**-12 (fit "exp_pow_f64_table"):
-# relative error 1.2e-20 (2**-66.2)
-POW_F64_EXP = (
-    0.5000000000000004,
-    0.16666666666666619,
-    0.04166666666033193,
-    0.008333333335792618,
-    0.0013889117162153924,
-    0.0001984109149479272,
-)
 POW_F64_FIRST_BITS = 0x3FE6600000000000  # 0.69921875, as for float32
 POW_F64_LEVEL2 = 252.0  # j = round(252 r1): |j| <= 7 (remez.pow_f64_bounds)
-EXP_SHIFT = 1.5 * 2.0**48  # t + this rounds t to a multiple of 1/16 (low bits: 16t)
 NORMAL_BITS = 0x0010000000000000  # the bits of the smallest normal float64
 INF_BITS = 0x7FF0000000000000
 POW_F64_MAX_Y = 0x40F0000000000000  # the bits of 2**16: |y lo| < 2**-12 below
 POW_F64_CLAMP = 2000.0  # |y log|x|| beyond this over- or underflows (special path)
-
-
-def _estrin(w, coefficients, r, r2):
-    """``sum(c[k] r**k)`` by Estrin's scheme (pairs, then powers of r2): a shorter
-    chain than Horner's; r2 = r * r."""
-    terms = [w.fma(w.const(coefficients[k + 1]), r, w.const(coefficients[k]))
-             if k + 1 < len(coefficients) else w.const(coefficients[k])
-             for k in range(0, len(coefficients), 2)]
-    power = r2
-    while len(terms) > 1:
-        terms = [w.fma(power, terms[k + 1], terms[k]) if k + 1 < len(terms) else terms[k]
-                 for k in range(0, len(terms), 2)]
-        power = w.fmul(power, power)
-    return terms[0]
 
 
 def _two_sum_fast(w, a, b):
@@ -540,57 +508,9 @@ def _pow_f64_log(w, get, ax, k_offset=None):
     hi = w.fma(rr, w.const(-0.5), t2)
     lo3 = w.fma(rr, w.const(-0.5), w.fsub(t2, hi))
     # log1p(r + p_lo) - log1p(r) = p_lo/(1 + r) = p_lo (1 - r + r^2), to 2**-75
-    tail = w.fma(w.fmul(rr, r), _estrin(w, POW_F64_LOG, r, rr),
+    tail = w.fma(w.fmul(rr, r), estrin_vector(w, POW_F64_LOG, r, rr),
                  w.fma(p_lo, w.fsub(rr, r), p_lo))
     return hi, w.fadd(w.fadd(lo1, lo2), w.fma(rr_lo, w.const(-0.5), lo3)), tail
-
-
-def _pow_f64_exp(w, get, p, p_lo):
-    """``exp(p + p_lo) = hi (1 + tmp) 2**floor(e)`` for |p| < 2**42 and |p_lo| <=
-    2**-12 (see above), as ``(hi, tmp, e)`` for `_pow_f64_scale`; NaN gives NaN."""
-    shifted = w.fma(p, w.const(LOG2E), w.const(EXP_SHIFT))  # 16e in the low bits
-    e = w.fsub(shifted, w.const(EXP_SHIFT))  # p/ln2 rounded to a multiple of 1/16
-    r = w.fma(e, w.const(-LN2_HI_53), p)  # exact where the result is finite and not 0
-    r = w.fadd(r, w.fma(e, w.const(-LN2_LO_53), p_lo))
-    j = w.bits(shifted)
-    rr = w.fmul(r, r)
-    tmp = w.fma(rr, _estrin(w, POW_F64_EXP, r, rr), w.fadd(r, get("exp_tail", j)))
-    return get("exp_hi", j), tmp, e
-
-
-def _scale_normal(w, hi, tmp, e):
-    """``hi (1 + tmp) 2**floor(e)``, rounded once where the result is normal (inf
-    and 0 beyond the range: vscalefpd); a subnormal result is rounded twice."""
-    return w.scale2(w.fma(hi, tmp, hi), e)
-
-
-def _scale_subnormal(w, hi, tmp, e):
-    """``hi (1 + tmp) 2**floor(e)`` where it is below 2**-1022 (subnormal or 0),
-    rounded once: v = the result times 2**1022 (below 1) as a pair, then 1 + v rounds
-    at 2**-52, where the subnormals of the result round (ARM's exp does the same)."""
-    scaled = w.scale2(hi, w.fadd(e, w.const(1022.0)))
-    v = w.fma(scaled, tmp, scaled)
-    v_lo = w.fma(scaled, tmp, w.fsub(scaled, v))  # what v's rounding lost
-    h, h_lo = _two_sum_fast(w, w.const(1.0), v)
-    one_plus_v = w.fadd(h, w.fadd(h_lo, v_lo))  # the one rounding
-    return w.fmul(w.fsub(one_plus_v, w.const(1.0)), w.const(2.0**-1022))  # exact
-
-
-def _pow_f64_scale(w, hi, tmp, e):
-    """The result of `_pow_f64_exp`, rounded once: lane by lane the normal or (below
-    2**-1022, where the normal way rounded twice) the subnormal way."""
-    normal = _scale_normal(w, hi, tmp, e)
-    tiny = w.fcmp("<", normal, w.const(2.0**-1022))
-    return w.select(tiny, _scale_subnormal(w, hi, tmp, e), normal)
-
-
-def _pow_f64_scale_branch(w, hi, tmp, e):
-    """`_pow_f64_scale`, the subnormal way only where a lane needs it: a branch on
-    all 8 lanes, so that ordinary registers skip it."""
-    normal = _scale_normal(w, hi, tmp, e)
-    tiny = w.fcmp("<", normal, w.const(2.0**-1022))
-    return w.if_all(w.not_(tiny), lambda: normal,
-                    lambda: w.select(tiny, _scale_subnormal(w, hi, tmp, e), normal))
 
 
 def _pow_f64_magnitude(w, get, ax, y):
@@ -599,7 +519,7 @@ def _pow_f64_magnitude(w, get, ax, y):
     hi, lo, tail = _pow_f64_log(w, get, ax)
     p = w.fmul(y, hi)
     p_lo = w.fma(y, tail, w.fma(y, lo, w.fma(y, hi, w.fneg(p))))  # y log ax = p + p_lo
-    return _pow_f64_scale_branch(w, *_pow_f64_exp(w, get, p, p_lo))
+    return scale_once_branch(w, *exp_by_table(w, p, p_lo))
 
 
 def _pow_f64_special(v, get, x, y):
@@ -625,7 +545,7 @@ def _pow_f64_special(v, get, x, y):
     pc = v.select(v.fcmp("<", p, big), p, big)
     pc = v.select(v.fcmp(">", pc, small), pc, small)
     p_lo = v.select(v.fcmp("==", pc, p), p_lo, v.const(0.0))
-    out = _pow_f64_scale(v, *_pow_f64_exp(v, get, pc, p_lo))
+    out = scale_once(v, *exp_by_table(v, pc, p_lo))
     return _c99_signs_and_nans(v, x, y, odd_x, out)
 
 

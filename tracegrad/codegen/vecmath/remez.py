@@ -345,7 +345,7 @@ POW_F32_R = mpf(4) / 135
 # prints the bound), on the second level's subinterval j = -7
 POW_F64_R = mpf("0.002041")
 # and its exp's reduced argument: ln2/32, and the low part of y log|x| (below 2**-12)
-POW_F64_EXP_R = LN2 / 32 + mpf(2) ** -12
+EXP_F64_TABLE_R = LN2 / 32 + mpf(2) ** -12
 
 
 FITS: dict[str, tuple] = {
@@ -386,11 +386,12 @@ FITS: dict[str, tuple] = {
     "log2_pow_f32_table": (_log2p1_over_r, powers(0, 5), (-POW_F32_R, POW_F32_R), None),
     "exp2_pow_f32_table": (_exp2m1_over_r, powers(0, 2), (-mpf(1) / 32, mpf(1) / 32), None),
     # float64 pow by table (AVX-512): log1p(r) = r - r^2/2 + r^3 P(r) on |r| <=
-    # POW_F64_R, relative to log1p; exp(r) = 1 + r + r^2 Q(r) on |r| <= ln2/32 +
-    # 2**-12 (the low part of y log|x| added in), relative to exp(r)
+    # POW_F64_R, relative to log1p; float64 exp by table (exp.py, pow's exp too):
+    # exp(r) = 1 + r + r^2 Q(r) on |r| <= ln2/32 + 2**-12 (the low part of pow's
+    # y log|x| added in), relative to exp(r)
     "log1p_pow_f64_table": (_log1p_tail3, powers(0, 4), (-POW_F64_R, POW_F64_R),
                             _log1p_tail3_weight),
-    "exp_pow_f64_table": (_exp_tail, powers(0, 5), (-POW_F64_EXP_R, POW_F64_EXP_R),
+    "exp_f64_table_poly": (_exp_tail, powers(0, 5), (-EXP_F64_TABLE_R, EXP_F64_TABLE_R),
                           lambda r: r**2 / mpmath.exp(r)),
     # erf(x) = x + x R(x^2) on |x| <= 1 (f64), erf(x) = x P(x^2) on |x| <= 1.5 (f32)
     "erf_f64": (_erf_over_x_m1, powers(0, 12), (0, 1), lambda z: 1 / _erf_over_x(z)),
@@ -427,7 +428,7 @@ TABLES = {
     "log2_pow_f32_table": ("power", "POW_F32_LOG2"),
     "exp2_pow_f32_table": ("power", "POW_F32_EXP2"),
     "log1p_pow_f64_table": ("power", "POW_F64_LOG"),
-    "exp_pow_f64_table": ("power", "POW_F64_EXP"),
+    "exp_f64_table_poly": ("exp", "EXP_F64_TABLE_POLY"),
     "erf_f64": ("erf", "ERF_F64"), "erf_f32": ("erf", "ERF_F32"),
     "erfc_f64": ("erf", "ERFC_F64"), "erfc_f32": ("erf", "ERFC_F32"),
     "atan_f64": ("inverse_trig", "ATAN_F64"), "atan_f32": ("inverse_trig", "ATAN_F32"),
@@ -560,8 +561,7 @@ def pow_f64_bounds() -> tuple[float, float]:
 def pow_f64_table() -> dict[str, tuple[float, ...]]:
     """The columns of float64 pow's tables: ``invc1``, ``invc1_k`` (252 invc1),
     ``logc1_hi``, ``logc1_lo`` (level 1, by subinterval), ``invc2``, ``logc2_hi``,
-    ``logc2_lo`` (level 2, entry j & 15; entry 8 unused) and ``exp_hi``, ``exp_tail``
-    (2**(j/16))."""
+    ``logc2_lo`` (level 2, entry j & 15; entry 8 unused); its exp is `exp_f64_table`'s."""
     columns: dict[str, list[float]] = {}
     with mp.workdps(50):
         level2 = _pow_f64_level2()
@@ -573,10 +573,16 @@ def pow_f64_table() -> dict[str, tuple[float, ...]]:
             pairs = [_log_pair(c) for c in invcs]
             columns[f"logc{name}_hi"] = [hi for hi, _ in pairs]
             columns[f"logc{name}_lo"] = [lo for _, lo in pairs]
-        exact = [mpmath.power(2, mpf(j) / 16) for j in range(16)]
-        columns["exp_hi"] = [float(e) for e in exact]
-        columns["exp_tail"] = [float(e / mpf(float(e)) - 1) for e in exact]
     return {name: tuple(values) for name, values in columns.items()}
+
+
+def exp_f64_table() -> dict[str, tuple[float, ...]]:
+    """The columns of float64 exp's table (exp.py; pow's exp too): 2**(j/16) = hi (1 +
+    tail), j = 0 ... 15."""
+    with mp.workdps(50):
+        exact = [mpmath.power(2, mpf(j) / 16) for j in range(16)]
+        return {"hi": tuple(float(e) for e in exact),
+                "tail": tuple(float(e / mpf(float(e)) - 1) for e in exact)}
 
 
 def fit(name: str) -> Fit:
@@ -591,6 +597,7 @@ PIECEWISE = {
     "tanh_f32_table": (tanh_f32_table, "hyperbolic", "TANH_F32_TABLE"),
     "pow_f32_table": (pow_f32_table, "power", "POW_F32_TABLE"),
     "pow_f64_table": (pow_f64_table, "power", "POW_F64_TABLE"),
+    "exp_f64_table": (exp_f64_table, "exp", "EXP_F64_TABLE"),
 }
 
 

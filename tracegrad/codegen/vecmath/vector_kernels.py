@@ -127,6 +127,9 @@ class VectorBuilder:
         """``a*b + c`` rounded once."""
         return self._float_op("llvm.fma", a, b, c)
 
+    def fabs(self, a: ir.Value) -> ir.Value:
+        return self._float_op("llvm.fabs", a)
+
     def copysign(self, magnitude: ir.Value, sign: ir.Value) -> ir.Value:
         """`magnitude` with the sign bit of `sign` (one ``vpternlog``)."""
         return self._float_op("llvm.copysign", magnitude, sign)
@@ -269,12 +272,14 @@ class VectorBuilder:
             offsets[column] = len(values)
             values += [float(v) for v in entries] + [0.0] * (width - len(entries))
         element = _LLVM_FLOAT[self.scalar]
-        data = ir.GlobalVariable(self.b.module, ir.ArrayType(element, len(values)),
-                                 f"tg_{name}_table")
-        data.global_constant = True
-        data.linkage = "weak_odr"
-        data.align = 64
-        data.initializer = ir.Constant(ir.ArrayType(element, len(values)), values)
+        symbol = f"tg_{name}_table"
+        data = self.b.module.globals.get(symbol)  # bodies may share a table (pow, exp)
+        if data is None:
+            data = ir.GlobalVariable(self.b.module, ir.ArrayType(element, len(values)), symbol)
+            data.global_constant = True
+            data.linkage = "weak_odr"
+            data.align = 64
+            data.initializer = ir.Constant(ir.ArrayType(element, len(values)), values)
         permute = self._intrinsic(_PERMUTE[self.scalar], [self.float, self.int, self.float],
                                   self.float)
         zero = ir.Constant(ir.IntType(32), 0)
@@ -362,6 +367,9 @@ def _define(module: ir.Module, name: str, scalar: types.Float, body: Body,
     return scalar_fn
 
 
+DEFINED: set[str] = set()  # the names of the vector functions made so far
+
+
 def vector_function(name: str, scalar: types.Float, body: Body, arity: int = 1):
     """A Numba intrinsic ``f(x, ...)`` of `arity` `scalar` float arguments whose SIMD
     body is ``body(v, x, ...)``, built with the `VectorBuilder` v on vectors of
@@ -371,6 +379,7 @@ def vector_function(name: str, scalar: types.Float, body: Body, arity: int = 1):
     >>> twice = vector_function("twice_f32", types.float32, lambda v, x: v.fadd(x, x))
     """
     guard = f"no_interleave_f{scalar.bitwidth}"
+    DEFINED.add(name)
 
     def typed(args):
         if any(a != scalar for a in args):
