@@ -70,7 +70,7 @@ def test_a_table_in_the_code_is_what_its_fit_prints():
 
 
 @pytest.mark.parametrize("name", ["tanh_f32_table", "pow_f32_table", "pow_f64_table",
-                                  "exp_f64_table"])
+                                  "exp_f64_table", "tanh_f64_table"])
 def test_a_vector_kernel_table_is_what_its_generator_computes(name):
     """The lookup tables of the vector kernels (`vector_kernels.py`) are exactly what
     `remez.py` computes for them, and float64 pow's reduced argument stays within

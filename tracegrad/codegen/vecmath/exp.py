@@ -394,17 +394,25 @@ def estrin_vector(w, coefficients, r, r2):
     return terms[0]
 
 
-def exp_by_table(w, p, p_lo):
+def exp_by_table(w, p, p_lo=None, table=("exp_f64", EXP_F64_TABLE), tail_times_r=False):
     """``exp(p + p_lo) = hi (1 + tmp) 2**floor(e)`` for |p| < 2**42 and |p_lo| <=
-    2**-12 (see above), as ``(hi, tmp, e)`` for `scale_once`; NaN gives NaN."""
-    get = w.table("exp_f64", EXP_F64_TABLE)
+    2**-12 (see above; None: 0), as ``(hi, tmp, e)`` for `scale_once`; NaN gives
+    NaN. `table` (name, columns) may hold 2**(j/16) split otherwise (tanh's, with a
+    shorter hi), where the term r tail counts (`tail_times_r`)."""
+    get = w.table(*table)
     shifted = w.fma(p, w.const(LOG2E), w.const(EXP_SHIFT))  # 16e in the low bits
     e = w.fsub(shifted, w.const(EXP_SHIFT))  # p/ln2 rounded to a multiple of 1/16
     r = w.fma(e, w.const(-LN2_HI), p)  # exact where the result is finite and not 0
-    r = w.fadd(r, w.fma(e, w.const(-LN2_LO), p_lo))
+    if p_lo is None:
+        r = w.fma(e, w.const(-LN2_LO), r)
+    else:
+        r = w.fadd(r, w.fma(e, w.const(-LN2_LO), p_lo))
     j = w.bits(shifted)
     rr = w.fmul(r, r)
-    tmp = w.fma(rr, estrin_vector(w, EXP_F64_TABLE_POLY, r, rr), w.fadd(r, get("tail", j)))
+    tail = get("tail", j)
+    r_tail = w.fadd(r, tail)
+    r_tail = w.fma(r, tail, r_tail) if tail_times_r else r_tail
+    tmp = w.fma(rr, estrin_vector(w, EXP_F64_TABLE_POLY, r, rr), r_tail)
     return get("hi", j), tmp, e
 
 
@@ -448,16 +456,15 @@ def _exp_f64_vector(v, x):
     """The vector body of `exp_f64` (see there), 8 float64 lanes: where every |x| is
     below 708 (a normal result), the table and one rounding; otherwise x clamped to
     [-746, 710] (inf and 0 beyond, NaN kept) and the subnormal rounding where needed."""
-    zero = v.const(0.0)
     ordinary = v.fcmp("<", v.fabs(x), v.const(EXP_F64_NORMAL))  # NaN: not ordinary
 
     def special():
         low, high = v.const(X_MIN), v.const(X_MAX)
         xc = v.select(v.fcmp("<", x, low), low, x)
         xc = v.select(v.fcmp(">", xc, high), high, xc)
-        return scale_once(v, *exp_by_table(v, xc, zero))
+        return scale_once(v, *exp_by_table(v, xc))
 
-    return v.if_all(ordinary, lambda: _scale_normal(v, *exp_by_table(v, x, zero)), special)
+    return v.if_all(ordinary, lambda: _scale_normal(v, *exp_by_table(v, x)), special)
 
 
 if vector_kernels.available():

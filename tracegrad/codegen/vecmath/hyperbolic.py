@@ -42,6 +42,8 @@ from tracegrad.codegen.vecmath.exp import (
     SHIFT_F32,
     X_MIN,
     _clamp,
+    estrin_vector,
+    exp_by_table,
     exp_pair_f32,
     exp_parts,
     exp_tail_f32,
@@ -222,8 +224,9 @@ def _expm1_pm1(x):
 
 
 @vecfn
-def tanh_f64(x):
-    """``tanh(x)`` for float64, within 1 ulp; +-0, +-inf and NaN as NumPy.
+def _tanh_f64_portable(x):
+    """``tanh(x)`` for float64 without tables (CPUs without AVX-512), within 1 ulp;
+    +-0, +-inf and NaN as NumPy.
 
     ``tanh(x) = (e - 1)/(e + 1)``, ``e = exp(2|x|)``, with numerator and denominator
     as pairs from one reduction (`_expm1_pm1`: e - 1 has no cancellation, so this
@@ -231,7 +234,7 @@ def tanh_f64(x):
     (as `div_dd`): one division and no branches. From |x| = 18 on, ``e -+ 1`` are no
     longer exact pairs, but there ``1 - 2/e`` serves. From 19.06 on, +-1.
 
-    >>> tanh_f64(-30.0)  # doctest: +SKIP
+    >>> _tanh_f64_portable(-30.0)  # doctest: +SKIP
     -1.0
     """
     a = fabs(x)
@@ -242,6 +245,82 @@ def tanh_f64(x):
     rem = fma(-q, d_hi, n_hi) + fma(-q, d_lo, n_lo)  # the first term is exact
     y = fma(rem, inv, q) if a < TANH_LARGE else fma(inv, -2.0, 1.0)
     return copysign(y, x)
+
+
+# float64 tanh by table (AVX-512): from |x| = 1/8 on, ``1 - 2/D`` with ``D = exp(2|x|)
+# + 1`` as a pair from exp's table kernel (`exp.exp_by_table`, about 2**-57
+# relative; its own table, whose shorter hi makes ``2**m hi + 1`` exact), the quotient
+# corrected once from its remainder and ``1 - 2/D`` summed
+# exactly before the one rounding; below, ``x + x^3 q(x^2)``. Both for every lane
+# (a branch per register would be taken at random), no second division.
+TANH_SMALL_F64 = 0.125
+# 2**(j/16) = hi (1 + tail) with hi rounded to 52 bits, so that u + 1 is exact for u =
+# 2**m hi, m <= 51 (printed by ``remez tanh_f64_table``)
+TANH_F64_TABLE = {
+    "hi": (1.0, 1.044273782427414, 1.0905077326652575, 1.1387886347566916,
+           1.1892071150027212, 1.241857812073484, 1.2968395546510099, 1.3542555469368929,
+           1.414213562373095, 1.4768261459394991, 1.542210825407941, 1.6104903319492543,
+           1.6817928305074292, 1.7562521603732995, 1.8340080864093427, 1.9152065613971474),
+    "tail": (0.0, -1.307374657556735e-16, 1.7567668562852185e-16, 7.826573258636076e-17,
+             -1.5323188897163457e-16, 3.750854201303127e-17, -1.5164721142629426e-16,
+             -1.0709582947992897e-16, 8.865115929175828e-17, 1.2676147417271722e-16,
+             -9.242981211103171e-17, 1.5341410053603723e-17, -8.327690675013712e-17,
+             1.685487290628973e-17, -1.0316941025762925e-16, -5.545065618639427e-17),
+}
+# tanh(x) = x + x^3 q(x^2) on |x| <= 1/8 (fit "tanh_f64_small"): error 4.3e-20
+TANH_F64_SMALL = (
+    -0.33333333333333315,
+    0.13333333333311967,
+    -0.05396825387966561,
+    0.02186947164191085,
+    -0.008861605208209935,
+    0.0035145624721398616,
+)
+
+
+def _tanh_f64_vector(v: VectorBuilder, x):
+    """The vector body of `tanh_f64` (see there), 8 lanes."""
+    one = v.const(1.0)
+    a = v.fabs(x)
+    a = v.select(v.fcmp(">", a, v.const(TANH_ONE)), v.const(TANH_ONE), a)  # NaN stays
+    hi, tmp, e = exp_by_table(v, v.fadd(a, a), table=("tanh_f64", TANH_F64_TABLE),
+                               tail_times_r=True)
+    u = v.scale2(hi, e)  # 2**floor(e) hi, exact: e(2|x|) = u (1 + tmp)
+    d_hi = v.fadd(u, one)  # exact (m <= 51: |x| <= 17.7; beyond, tanh is 1 - 2/D anyway)
+    d = v.fma(u, tmp, d_hi)
+    d_lo = v.fma(u, tmp, v.fsub(d_hi, d))  # D = d + d_lo (d_hi - d is exact)
+    inv = v.fdiv(one, d)
+    err = v.fma(v.fneg(inv), d_lo, v.fma(v.fneg(inv), d, one))  # 2/D = 2 inv (1 + err)
+    t = v.fadd(inv, inv)
+    h = v.fsub(one, t)
+    t_lo = v.fsub(v.fsub(one, h), t)  # what h's rounding lost: exact
+    large = v.fadd(v.fma(v.fneg(t), err, t_lo), h)
+    z = v.fmul(a, a)
+    small = v.fma(v.fmul(a, z), estrin_vector(v, TANH_F64_SMALL, z, v.fmul(z, z)), a)
+    y = v.select(v.fcmp("<", a, v.const(TANH_SMALL_F64)), small, large)
+    return v.copysign(y, x)
+
+
+if vector_kernels.available():
+    _tanh_f64_table = vector_function("tanh_f64", types.float64, _tanh_f64_vector)
+
+    @vecfn
+    def tanh_f64(x):
+        """``tanh(x)`` for float64 (AVX-512), within 1 ulp; +-0, +-inf and NaN as NumPy.
+
+        ``1 - 2/(exp(2|x|) + 1)`` from exp's table kernel, the denominator as a
+        pair and the quotient corrected once; below |x| = 1/8 an odd polynomial.
+
+        >>> tanh_f64(-30.0)  # doctest: +SKIP
+        -1.0
+        """
+        return _tanh_f64_table(x)
+else:
+
+    @vecfn
+    def tanh_f64(x):
+        """``tanh(x)`` for float64 (without AVX-512: `_tanh_f64_portable`)."""
+        return _tanh_f64_portable(x)
 
 
 @vecfn

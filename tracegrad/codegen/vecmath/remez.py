@@ -357,6 +357,10 @@ FITS: dict[str, tuple] = {
     # the same in float32 arithmetic (float32 coefficients), one degree lower
     "exp_f32_single": (_exp_tail, powers(0, 4), (-LN2 / 2, LN2 / 2),
                        lambda r: r**2 / mpmath.exp(r)),
+    # tanh(x) = x + x^3 q(x^2) on |x| <= 1/8 (float64 by table, below which its
+    # 1 - 2/(e + 1) loses too much), relative to tanh
+    "tanh_f64_small": (_tanh_tail, powers(0, 5), (TINY, mpf(1) / 64),
+                       lambda z: z * mpmath.sqrt(z) / mpmath.tanh(mpmath.sqrt(z))),
     # tanh(x) = x + x^3 q(x^2) on |x| <= 0.55 (float32 arithmetic), relative to tanh
     "tanh_f32": (_tanh_tail, powers(0, 4), (TINY, mpf("0.55") ** 2),
                  lambda z: z * mpmath.sqrt(z) / mpmath.tanh(mpmath.sqrt(z))),
@@ -420,6 +424,7 @@ FITS: dict[str, tuple] = {
 TABLES = {
     "exp_f64": ("exp", "EXP_F64"), "exp_f32": ("exp", "EXP_F32"),
     "exp_f32_single": ("exp", "EXP_F32_SINGLE"), "tanh_f32": ("hyperbolic", "TANH_F32"),
+    "tanh_f64_small": ("hyperbolic", "TANH_F64_SMALL"),
     "sin_f64": ("trig", "SIN_F64"),
     "sin_wide_f32": ("trig", "SIN_WIDE_F32"),
     "cos_f64": ("trig", "COS_F64"),
@@ -591,6 +596,15 @@ def fit(name: str) -> Fit:
     return remez(f, basis, interval, weight, relative=weight is None)
 
 
+def tanh_f64_table() -> dict[str, tuple[float, ...]]:
+    """The columns of float64 tanh's table (hyperbolic.py): 2**(j/16) = hi (1 +
+    tail), j = 0 ... 15, hi rounded to 52 bits (2**m hi + 1 is then exact)."""
+    with mp.workdps(50):
+        exact = [mpmath.power(2, mpf(j) / 16) for j in range(16)]
+        hi = [_round_bits(e, 52) for e in exact]
+        return {"hi": tuple(hi), "tail": tuple(float(e / mpf(h) - 1) for e, h in zip(exact, hi))}
+
+
 # generator -> (module, constant) of the lookup tables of the vector kernels, whole
 # columns that `check` compares exactly (they are computed, not fitted)
 PIECEWISE = {
@@ -598,6 +612,7 @@ PIECEWISE = {
     "pow_f32_table": (pow_f32_table, "power", "POW_F32_TABLE"),
     "pow_f64_table": (pow_f64_table, "power", "POW_F64_TABLE"),
     "exp_f64_table": (exp_f64_table, "exp", "EXP_F64_TABLE"),
+    "tanh_f64_table": (tanh_f64_table, "hyperbolic", "TANH_F64_TABLE"),
 }
 
 

@@ -118,6 +118,9 @@ class VectorBuilder:
     def fmul(self, a: ir.Value, b: ir.Value) -> ir.Value:
         return self.b.fmul(a, b)
 
+    def fdiv(self, a: ir.Value, b: ir.Value) -> ir.Value:
+        return self.b.fdiv(a, b)
+
     def fneg(self, a: ir.Value) -> ir.Value:
         """``-a`` (the sign bit flipped: ``0 - a`` is not, for a = 0), which an FMA
         takes in (``vfmsub``, ``vfnmadd``) instead of a separate instruction."""
