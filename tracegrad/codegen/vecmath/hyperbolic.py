@@ -34,6 +34,9 @@ from tracegrad.codegen.vecmath.dd import fast_two_sum
 from tracegrad.codegen.vecmath.exp import (
     EXP_F32_SINGLE,
     EXP_F64,
+    EXP_F64_TABLE,
+    EXP_F64_TABLE_POLY,
+    EXP_SHIFT,
     LN2_HI,
     LN2_LO,
     LN2_LO_F32,
@@ -357,8 +360,9 @@ def _scale_hyp(y, m):
 
 
 @vecfn
-def sinh_f64(x):
-    """``sinh(x)`` for float64, within 1 ulp; overflow to +-inf as NumPy.
+def _sinh_f64_portable(x):
+    """``sinh(x)`` for float64 without tables (CPUs without AVX-512), within 1 ulp;
+    overflow to +-inf as NumPy.
 
     All of it from `_exp_both`: below |x| = ln2/2 (n = 0) the exact leading parts
     cancel to ``2r`` and what is left is exp's odd part, ``r + r^3 qe(r^2)``; above,
@@ -371,12 +375,124 @@ def sinh_f64(x):
 
 
 @vecfn
-def cosh_f64(x):
-    """``cosh(x)`` for float64, within 1 ulp; overflow to inf as NumPy."""
+def _cosh_f64_portable(x):
+    """``cosh(x)`` for float64 without tables (CPUs without AVX-512), within 1 ulp;
+    overflow to inf as NumPy."""
     a = fabs(x)
     hi, lo, m = _exp_both(a if a < SINH_MAX else SINH_MAX, 1.0)  # NaN: SINH_MAX
     y = _scale_hyp(hi + lo, m)
     return y if a == a else x
+
+
+# float64 sinh and cosh by table (AVX-512): exp(|x|)/4 = u1 (1 + t1) and exp(-|x|)/4 =
+# u2 (1 + t2) from one reduction |x| = e ln2 + r (e a multiple of 1/16, as in
+# `exp.exp_by_table`): 2**(-e) takes the table entry (-16e) & 15 and the power
+# floor(-e); exp(+-r) share the polynomial, split into its even and odd parts. The sum
+# or difference of u1 and u2 is carried exactly, the rest rounded into it once, and
+# doubled: with the quarters, u1 stays finite, and only the doubling overflows, where
+# the result must (|x| > 710.47). sinh
+# below |x| = 1/2, where the difference keeps too little: ``x + x^3 q(x^2)``.
+SINH_SMALL_F64 = 0.5
+# sinh(x) = x + x^3 q(x^2) on |x| <= 1/2 (fit "sinh_f64_small"): error 6.1e-21
+SINH_F64_SMALL = (
+    0.16666666666666666,
+    0.008333333333333453,
+    0.0001984126984095981,
+    2.755731959391595e-06,
+    2.5051885360167258e-08,
+    1.6125140586440737e-10,
+)
+SINH_MAX_TABLE = 711.0  # |x| clamped here (NaN kept): sinh and cosh are inf from 710.48
+
+
+def _exp_quarters(v: VectorBuilder, a):
+    """``(u1, t1, u2, t2)`` with ``exp(a)/4 = u1 (1 + t1)`` and ``exp(-a)/4 = u2 (1 +
+    t2)`` for 0 <= a <= 711 (see above); u1 and u2 exact powers of two times table
+    entries (u1 finite: exp(711)/4 is), |t| <= 0.023."""
+    get = v.table("exp_f64", EXP_F64_TABLE)
+    shifted = v.fma(a, v.const(LOG2E), v.const(EXP_SHIFT))  # 16e in the low bits
+    e = v.fsub(shifted, v.const(EXP_SHIFT))
+    r = v.fma(e, v.const(-LN2_HI), a)  # exact
+    r = v.fma(e, v.const(-LN2_LO), r)
+    j = v.bits(shifted)
+    j_neg = v.isub(v.iconst(0), j)  # (-16e) & 15 in the low bits
+    rr = v.fmul(r, r)
+    r4 = v.fmul(rr, rr)
+    q = EXP_F64_TABLE_POLY  # exp(r) - 1 - r = rr (q0 + q1 r + ... + q5 r^5)
+    even = v.fmul(rr, v.fma(r4, v.const(q[4]), v.fma(rr, v.const(q[2]), v.const(q[0]))))
+    odd = v.fmul(v.fmul(rr, r),
+                 v.fma(r4, v.const(q[5]), v.fma(rr, v.const(q[3]), v.const(q[1]))))
+    t1 = v.fadd(v.fadd(r, get("tail", j)), v.fadd(even, odd))
+    t2 = v.fadd(v.fsub(get("tail", j_neg), r), v.fsub(even, odd))
+    two = v.const(2.0)
+    u1 = v.scale2(get("hi", j), v.fsub(e, two))
+    u2 = v.scale2(get("hi", j_neg), v.fsub(v.fneg(e), two))
+    return u1, t1, u2, t2
+
+
+def _abs_clamped(v: VectorBuilder, x):
+    a = v.fabs(x)
+    return v.select(v.fcmp(">", a, v.const(SINH_MAX_TABLE)), v.const(SINH_MAX_TABLE), a)
+
+
+def _cosh_f64_vector(v: VectorBuilder, x):
+    """The vector body of `cosh_f64` (see there), 8 lanes."""
+    u1, t1, u2, t2 = _exp_quarters(v, _abs_clamped(v, x))
+    s = v.fadd(u1, u2)
+    s_lo = v.fadd(v.fsub(u1, s), u2)  # exact: u1 >= u2
+    y = v.fadd(s, v.fadd(s_lo, v.fma(u1, t1, v.fmul(u2, t2))))
+    return v.fadd(y, y)  # exact, or inf where cosh overflows
+
+
+def _sinh_f64_vector(v: VectorBuilder, x):
+    """The vector body of `sinh_f64` (see there), 8 lanes."""
+    a = _abs_clamped(v, x)
+    u1, t1, u2, t2 = _exp_quarters(v, a)
+    s = v.fsub(u1, u2)
+    s_lo = v.fsub(v.fsub(u1, s), u2)  # exact: u1 >= u2
+    large = v.fadd(s, v.fadd(s_lo, v.fma(u1, t1, v.fneg(v.fmul(u2, t2)))))
+    large = v.fadd(large, large)  # exact, or inf where sinh overflows
+    z = v.fmul(a, a)
+    small = v.fma(v.fmul(a, z), estrin_vector(v, SINH_F64_SMALL, z, v.fmul(z, z)), a)
+    y = v.select(v.fcmp("<", a, v.const(SINH_SMALL_F64)), small, large)
+    return v.copysign(y, x)
+
+
+if vector_kernels.available():
+    _sinh_f64_table = vector_function("sinh_f64", types.float64, _sinh_f64_vector)
+    _cosh_f64_table = vector_function("cosh_f64", types.float64, _cosh_f64_vector)
+
+    @vecfn
+    def sinh_f64(x):
+        """``sinh(x)`` for float64 by table (AVX-512), within 1 ulp; overflow to +-inf,
+        -0.0 and NaN as NumPy: ``exp(|x|)/2 - exp(-|x|)/2`` from one reduction, the
+        difference carried exactly (see above); an odd polynomial below 1/2.
+
+        >>> sinh_f64(1.0)  # doctest: +SKIP
+        1.1752011936438014
+        """
+        return _sinh_f64_table(x)
+
+    @vecfn
+    def cosh_f64(x):
+        """``cosh(x)`` for float64 by table (AVX-512), within 1 ulp; overflow to inf
+        and NaN as NumPy: ``exp(|x|)/2 + exp(-|x|)/2`` from one reduction (see above).
+
+        >>> cosh_f64(1.0)  # doctest: +SKIP
+        1.5430806348152437
+        """
+        return _cosh_f64_table(x)
+else:
+
+    @vecfn
+    def sinh_f64(x):
+        """``sinh(x)`` for float64 (without AVX-512: `_sinh_f64_portable`)."""
+        return _sinh_f64_portable(x)
+
+    @vecfn
+    def cosh_f64(x):
+        """``cosh(x)`` for float64 (without AVX-512: `_cosh_f64_portable`)."""
+        return _cosh_f64_portable(x)
 
 
 @vecfn

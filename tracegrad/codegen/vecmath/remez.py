@@ -304,6 +304,11 @@ def _tanh_tail(z):
     return -mpf(1) / 3 if z == 0 else (mpmath.tanh(x) - x) / (x * z)
 
 
+def _sinh_tail(z):
+    x = mpmath.sqrt(z)
+    return mpf(1) / 6 if z == 0 else (mpmath.sinh(x) - x) / (x * z)
+
+
 def _asin_tail(z):
     x = mpmath.sqrt(z)
     return mpf(1) / 6 if z == 0 else (mpmath.asin(x) - x) / (x * z)
@@ -361,6 +366,10 @@ FITS: dict[str, tuple] = {
     # 1 - 2/(e + 1) loses too much), relative to tanh
     "tanh_f64_small": (_tanh_tail, powers(0, 5), (TINY, mpf(1) / 64),
                        lambda z: z * mpmath.sqrt(z) / mpmath.tanh(mpmath.sqrt(z))),
+    # sinh(x) = x + x^3 q(x^2) on |x| <= 1/2 (float64 by table, where the difference of
+    # exp(x)/2 and exp(-x)/2 keeps too little), relative to sinh
+    "sinh_f64_small": (_sinh_tail, powers(0, 5), (TINY, mpf(1) / 4),
+                       lambda z: z * mpmath.sqrt(z) / mpmath.sinh(mpmath.sqrt(z))),
     # tanh(x) = x + x^3 q(x^2) on |x| <= 0.55 (float32 arithmetic), relative to tanh
     "tanh_f32": (_tanh_tail, powers(0, 4), (TINY, mpf("0.55") ** 2),
                  lambda z: z * mpmath.sqrt(z) / mpmath.tanh(mpmath.sqrt(z))),
@@ -425,6 +434,7 @@ TABLES = {
     "exp_f64": ("exp", "EXP_F64"), "exp_f32": ("exp", "EXP_F32"),
     "exp_f32_single": ("exp", "EXP_F32_SINGLE"), "tanh_f32": ("hyperbolic", "TANH_F32"),
     "tanh_f64_small": ("hyperbolic", "TANH_F64_SMALL"),
+    "sinh_f64_small": ("hyperbolic", "SINH_F64_SMALL"),
     "sin_f64": ("trig", "SIN_F64"),
     "sin_wide_f32": ("trig", "SIN_WIDE_F32"),
     "cos_f64": ("trig", "COS_F64"),
