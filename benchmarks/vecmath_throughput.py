@@ -8,8 +8,10 @@ Each function over 1e7 elements, single thread, three ways:
   it links it in, which lets LLVM inline the vector kernels of
   `vector_kernels.py`). sin, cos and tan as generated code calls them: the fast
   variants, with the count of arguments beyond their range (``trig_fast_ok``) that
-  would send the loop to a rerun with the exact ones; the ``(exact)`` rows are the
-  exact element functions;
+  would send the loop to a rerun with the exact ones; the ``_exact`` rows are the
+  exact element functions, which generated code runs only in that rerun (some |x|
+  beyond 2**30); the ``copy`` row (``out[i] = x[i]``) is the floor memory bandwidth
+  sets, where a cheap function's loop ends up at 1e7 elements;
 - **NumPy**: the ufunc with ``out=`` (SciPy's for erf and logistic), which NumPy
   runs on one thread, with its own SIMD (AVX-512) code where it has some;
 - **Numba libm**: the same loop over ``math.<op>``: vectorised by LLVM around one
@@ -41,8 +43,16 @@ import scipy.special
 
 from tracegrad.codegen import vecmath
 
-# op -> (NumPy function, libm scalar function, arity, input generator(rng, n))
+
+@numba.njit
+def _identity(x):
+    return x
+
+
+# op -> (NumPy function, libm scalar function, arity, input generator(rng, n)); "copy"
+# (``out[i] = x[i]``, NumPy's ``positive``) is the floor that memory bandwidth sets
 OPS: dict[str, tuple] = {
+    "copy": (np.positive, _identity, 1, lambda r, n: r.uniform(-10, 10, n)),
     "exp": (np.exp, math.exp, 1, lambda r, n: r.uniform(-10, 10, n)),
     "expm1": (np.expm1, math.expm1, 1, lambda r, n: r.uniform(-10, 10, n)),
     "log": (np.log, math.log, 1, lambda r, n: r.uniform(0.01, 100, n)),
@@ -146,7 +156,7 @@ def measure(op: str, dtype, n: int, repeats: int, rng) -> dict[str, float]:
             if guarded(*args, out):
                 exact(*args, out)
     else:
-        loop = make(getattr(vecmath, f"vm_{base}_{suffix}"))
+        loop = make(_identity if op == "copy" else getattr(vecmath, f"vm_{base}_{suffix}"))
 
         def vec():
             loop(*args, out)
