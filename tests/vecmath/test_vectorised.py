@@ -8,7 +8,7 @@ per lane. A change that makes a function fall back to scalar calls (a libm
 function, an un-inlined helper, a Python-style division check) fails here.
 
 The one exception is a function written as a vector kernel (`vector_kernels.py`:
-float32 tanh, float64 exp, and pow, on AVX-512): there the loop calls the kernel's vector body
+float32 tanh, float64 exp, tanh, sinh, cosh, and pow, on AVX-512): there the loop calls the kernel's vector body
 once per register of elements, which the optimised LLVM IR shows: every call of the
 loop goes to a ``tg_`` vector function or an LLVM intrinsic, at least one to an 8-
 or 16-lane variant, and the vector bodies themselves call nothing but intrinsics.
@@ -38,7 +38,7 @@ CALL = re.compile(r"^\s+call[a-z]*\s", re.M)
 
 def vector_kernel(op: str, dtype) -> bool:
     """Whether `op` is written as a vector kernel here (on AVX-512: float32 tanh,
-    float64 exp, pow), once its module is imported."""
+    float64 exp, tanh, sinh, cosh, pow), once its module is imported."""
     from tracegrad.codegen.vecmath import vector_kernels
 
     suffix = "f64" if np.dtype(dtype) == np.float64 else "f32"
