@@ -8,10 +8,11 @@ per lane. A change that makes a function fall back to scalar calls (a libm
 function, an un-inlined helper, a Python-style division check) fails here.
 
 The one exception is a function written as a vector kernel (`vector_kernels.py`:
-float32 tanh, float64 exp, tanh, sinh, cosh, and pow, on AVX-512): there the loop calls the kernel's vector body
-once per register of elements, which the optimised LLVM IR shows: every call of the
-loop goes to a ``tg_`` vector function or an LLVM intrinsic, at least one to an 8-
-or 16-lane variant, and the vector bodies themselves call nothing but intrinsics.
+float32 tanh, float64 exp, tanh, sinh, cosh, and pow, on AVX-512): there the loop
+calls the kernel's vector body once per register of elements, which the optimised
+LLVM IR shows: every call of the loop goes to a ``tg_`` vector function or an LLVM
+intrinsic, at least one to an 8- or 16-lane variant, and the vector bodies
+themselves call nothing but intrinsics.
 """
 
 from __future__ import annotations
