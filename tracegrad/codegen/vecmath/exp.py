@@ -37,7 +37,6 @@ from tracegrad.codegen.vecmath.intrinsics import (
     rint,
 )
 from tracegrad.codegen.vecmath.jit import vecfn
-from tracegrad.codegen.vecmath.vector_kernels import vector_function
 
 LOG2E = 1.4426950408889634
 LN2_HI = 0.6931471805599453  # ln 2 rounded to 53 bits
@@ -394,12 +393,10 @@ def estrin_vector(w, coefficients, r, r2):
     return terms[0]
 
 
-def exp_by_table(w, p, p_lo=None, table=("exp_f64", EXP_F64_TABLE), tail_times_r=False):
-    """``exp(p + p_lo) = hi (1 + tmp) 2**floor(e)`` for |p| < 2**42 and |p_lo| <=
-    2**-12 (see above; None: 0), as ``(hi, tmp, e)`` for `scale_once`; NaN gives
-    NaN. `table` (name, columns) may hold 2**(j/16) split otherwise (tanh's, with a
-    shorter hi), where the term r tail counts (`tail_times_r`)."""
-    get = w.table(*table)
+def reduce_by_table(w, p, p_lo=None):
+    """``(e, r, j)`` with ``p + p_lo = e ln2 + r`` (see above; p_lo None: 0): e a
+    multiple of 1/16, r rounded once, and j holding 16e in its low bits, the index
+    of ``2**(j/16)`` in the table."""
     shifted = w.fma(p, w.const(LOG2E), w.const(EXP_SHIFT))  # 16e in the low bits
     e = w.fsub(shifted, w.const(EXP_SHIFT))  # p/ln2 rounded to a multiple of 1/16
     r = w.fma(e, w.const(-LN2_HI), p)  # exact where the result is finite and not 0
@@ -407,7 +404,16 @@ def exp_by_table(w, p, p_lo=None, table=("exp_f64", EXP_F64_TABLE), tail_times_r
         r = w.fma(e, w.const(-LN2_LO), r)
     else:
         r = w.fadd(r, w.fma(e, w.const(-LN2_LO), p_lo))
-    j = w.bits(shifted)
+    return e, r, w.bits(shifted)
+
+
+def exp_by_table(w, p, p_lo=None, table=("exp_f64", EXP_F64_TABLE), tail_times_r=False):
+    """``exp(p + p_lo) = hi (1 + tmp) 2**floor(e)`` for |p| < 2**42 and |p_lo| <=
+    2**-12 (see above; None: 0), as ``(hi, tmp, e)`` for `scale_once`; NaN gives
+    NaN. `table` (name, columns) may hold 2**(j/16) split otherwise (tanh's, with a
+    shorter hi), where the term r tail counts (`tail_times_r`)."""
+    get = w.table(*table)
+    e, r, j = reduce_by_table(w, p, p_lo)
     rr = w.fmul(r, r)
     tail = get("tail", j)
     r_tail = w.fadd(r, tail)
@@ -467,23 +473,19 @@ def _exp_f64_vector(v, x):
     return v.if_all(ordinary, lambda: _scale_normal(v, *exp_by_table(v, x)), special)
 
 
-if vector_kernels.available():
-    _exp_f64_table = vector_function("exp_f64", types.float64, _exp_f64_vector)
+_exp_f64 = vector_kernels.kernel_or("exp_f64", types.float64, _exp_f64_vector,
+                                   _exp_f64_portable)
 
-    @vecfn
-    def exp_f64(x):
-        """``exp(x)`` for float64 by table (AVX-512), within 1 ulp; inf, 0 and NaN
-        as NumPy: ``2**(j/16)`` from registers (`vector_kernels.py`), a degree-7
-        polynomial, one rounding; the clamping and the subnormal rounding on a path
-        taken only by 8 lanes holding an |x| of 708 or more (or NaN).
 
-        >>> exp_f64(1.0)  # doctest: +SKIP
-        2.718281828459045
-        """
-        return _exp_f64_table(x)
-else:
+@vecfn
+def exp_f64(x):
+    """``exp(x)`` for float64, within 1 ulp; inf, 0 and NaN as NumPy. With AVX-512
+    by table: ``2**(j/16)`` from registers (`vector_kernels.py`), a degree-7
+    polynomial, one rounding; the clamping and the subnormal rounding on a path
+    taken only by 8 lanes holding an |x| of 708 or more (or NaN). Elsewhere
+    `_exp_f64_portable`.
 
-    @vecfn
-    def exp_f64(x):
-        """``exp(x)`` for float64 (without AVX-512: `_exp_f64_portable`)."""
-        return _exp_f64_portable(x)
+    >>> exp_f64(1.0)  # doctest: +SKIP
+    2.718281828459045
+    """
+    return _exp_f64(x)

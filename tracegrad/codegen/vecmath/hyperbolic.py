@@ -36,7 +36,6 @@ from tracegrad.codegen.vecmath.exp import (
     EXP_F64,
     EXP_F64_TABLE,
     EXP_F64_TABLE_POLY,
-    EXP_SHIFT,
     LN2_HI,
     LN2_LO,
     LN2_LO_F32,
@@ -53,6 +52,7 @@ from tracegrad.codegen.vecmath.exp import (
     exp_tail_f64,
     pow2,
     pow2_f32,
+    reduce_by_table,
     reduce_ln2,
     reduce_ln2_f32,
     reduce_ln2_hi_f32,
@@ -69,7 +69,7 @@ from tracegrad.codegen.vecmath.intrinsics import (
     rint,
 )
 from tracegrad.codegen.vecmath.jit import vecfn
-from tracegrad.codegen.vecmath.vector_kernels import VectorBuilder, vector_function
+from tracegrad.codegen.vecmath.vector_kernels import VectorBuilder
 
 # exp's q(r) = qe(r^2) + r*qo(r^2) (fit "exp_f64", split): exp(+-r) share qe and qo
 EXP_QE_F64 = EXP_F64[0::2]
@@ -284,8 +284,7 @@ TANH_F64_SMALL = (
 def _tanh_f64_vector(v: VectorBuilder, x):
     """The vector body of `tanh_f64` (see there), 8 lanes."""
     one = v.const(1.0)
-    a = v.fabs(x)
-    a = v.select(v.fcmp(">", a, v.const(TANH_ONE)), v.const(TANH_ONE), a)  # NaN stays
+    a = _abs_clamped(v, x, TANH_ONE)
     hi, tmp, e = exp_by_table(v, v.fadd(a, a), table=("tanh_f64", TANH_F64_TABLE),
                                tail_times_r=True)
     u = v.scale2(hi, e)  # 2**floor(e) hi, exact: e(2|x|) = u (1 + tmp)
@@ -298,32 +297,37 @@ def _tanh_f64_vector(v: VectorBuilder, x):
     h = v.fsub(one, t)
     t_lo = v.fsub(v.fsub(one, h), t)  # what h's rounding lost: exact
     large = v.fadd(v.fma(v.fneg(t), err, t_lo), h)
+    return v.copysign(_odd_below(v, a, TANH_SMALL_F64, TANH_F64_SMALL, large), x)
+
+
+def _abs_clamped(v: VectorBuilder, x, bound: float):
+    """``min(|x|, bound)``, NaN kept (the comparison fails for it)."""
+    a = v.fabs(x)
+    return v.select(v.fcmp(">", a, v.const(bound)), v.const(bound), a)
+
+
+def _odd_below(v: VectorBuilder, a, bound: float, coefficients, large):
+    """``a + a^3 q(a^2)`` (q of `coefficients`) where ``a < bound``, `large` elsewhere."""
     z = v.fmul(a, a)
-    small = v.fma(v.fmul(a, z), estrin_vector(v, TANH_F64_SMALL, z, v.fmul(z, z)), a)
-    y = v.select(v.fcmp("<", a, v.const(TANH_SMALL_F64)), small, large)
-    return v.copysign(y, x)
+    small = v.fma(v.fmul(a, z), estrin_vector(v, coefficients, z, v.fmul(z, z)), a)
+    return v.select(v.fcmp("<", a, v.const(bound)), small, large)
 
 
-if vector_kernels.available():
-    _tanh_f64_table = vector_function("tanh_f64", types.float64, _tanh_f64_vector)
+_tanh_f64 = vector_kernels.kernel_or("tanh_f64", types.float64, _tanh_f64_vector,
+                                     _tanh_f64_portable)
 
-    @vecfn
-    def tanh_f64(x):
-        """``tanh(x)`` for float64 (AVX-512), within 1 ulp; +-0, +-inf and NaN as NumPy.
 
-        ``1 - 2/(exp(2|x|) + 1)`` from exp's table kernel, the denominator as a
-        pair and the quotient corrected once; below |x| = 1/8 an odd polynomial.
+@vecfn
+def tanh_f64(x):
+    """``tanh(x)`` for float64, within 1 ulp; +-0, +-inf and NaN as NumPy. With
+    AVX-512 ``1 - 2/(exp(2|x|) + 1)`` from exp's table kernel, the denominator as a
+    pair and the quotient corrected once, an odd polynomial below |x| = 1/8;
+    elsewhere `_tanh_f64_portable`.
 
-        >>> tanh_f64(-30.0)  # doctest: +SKIP
-        -1.0
-        """
-        return _tanh_f64_table(x)
-else:
-
-    @vecfn
-    def tanh_f64(x):
-        """``tanh(x)`` for float64 (without AVX-512: `_tanh_f64_portable`)."""
-        return _tanh_f64_portable(x)
+    >>> tanh_f64(-30.0)  # doctest: +SKIP
+    -1.0
+    """
+    return _tanh_f64(x)
 
 
 @vecfn
@@ -410,11 +414,7 @@ def _exp_quarters(v: VectorBuilder, a):
     t2)`` for 0 <= a <= 711 (see above); u1 and u2 exact powers of two times table
     entries (u1 finite: exp(711)/4 is), |t| <= 0.023."""
     get = v.table("exp_f64", EXP_F64_TABLE)
-    shifted = v.fma(a, v.const(LOG2E), v.const(EXP_SHIFT))  # 16e in the low bits
-    e = v.fsub(shifted, v.const(EXP_SHIFT))
-    r = v.fma(e, v.const(-LN2_HI), a)  # exact
-    r = v.fma(e, v.const(-LN2_LO), r)
-    j = v.bits(shifted)
+    e, r, j = reduce_by_table(v, a)
     j_neg = v.isub(v.iconst(0), j)  # (-16e) & 15 in the low bits
     rr = v.fmul(r, r)
     r4 = v.fmul(rr, rr)
@@ -430,14 +430,9 @@ def _exp_quarters(v: VectorBuilder, a):
     return u1, t1, u2, t2
 
 
-def _abs_clamped(v: VectorBuilder, x):
-    a = v.fabs(x)
-    return v.select(v.fcmp(">", a, v.const(SINH_MAX_TABLE)), v.const(SINH_MAX_TABLE), a)
-
-
 def _cosh_f64_vector(v: VectorBuilder, x):
     """The vector body of `cosh_f64` (see there), 8 lanes."""
-    u1, t1, u2, t2 = _exp_quarters(v, _abs_clamped(v, x))
+    u1, t1, u2, t2 = _exp_quarters(v, _abs_clamped(v, x, SINH_MAX_TABLE))
     s = v.fadd(u1, u2)
     s_lo = v.fadd(v.fsub(u1, s), u2)  # exact: u1 >= u2
     y = v.fadd(s, v.fadd(s_lo, v.fma(u1, t1, v.fmul(u2, t2))))
@@ -446,53 +441,44 @@ def _cosh_f64_vector(v: VectorBuilder, x):
 
 def _sinh_f64_vector(v: VectorBuilder, x):
     """The vector body of `sinh_f64` (see there), 8 lanes."""
-    a = _abs_clamped(v, x)
+    a = _abs_clamped(v, x, SINH_MAX_TABLE)
     u1, t1, u2, t2 = _exp_quarters(v, a)
     s = v.fsub(u1, u2)
     s_lo = v.fsub(v.fsub(u1, s), u2)  # exact: u1 >= u2
     large = v.fadd(s, v.fadd(s_lo, v.fma(u1, t1, v.fneg(v.fmul(u2, t2)))))
     large = v.fadd(large, large)  # exact, or inf where sinh overflows
-    z = v.fmul(a, a)
-    small = v.fma(v.fmul(a, z), estrin_vector(v, SINH_F64_SMALL, z, v.fmul(z, z)), a)
-    y = v.select(v.fcmp("<", a, v.const(SINH_SMALL_F64)), small, large)
-    return v.copysign(y, x)
+    return v.copysign(_odd_below(v, a, SINH_SMALL_F64, SINH_F64_SMALL, large), x)
 
 
-if vector_kernels.available():
-    _sinh_f64_table = vector_function("sinh_f64", types.float64, _sinh_f64_vector)
-    _cosh_f64_table = vector_function("cosh_f64", types.float64, _cosh_f64_vector)
+_sinh_f64 = vector_kernels.kernel_or("sinh_f64", types.float64, _sinh_f64_vector,
+                                     _sinh_f64_portable)
+_cosh_f64 = vector_kernels.kernel_or("cosh_f64", types.float64, _cosh_f64_vector,
+                                     _cosh_f64_portable)
 
-    @vecfn
-    def sinh_f64(x):
-        """``sinh(x)`` for float64 by table (AVX-512), within 1 ulp; overflow to +-inf,
-        -0.0 and NaN as NumPy: ``exp(|x|)/2 - exp(-|x|)/2`` from one reduction, the
-        difference carried exactly (see above); an odd polynomial below 1/2.
 
-        >>> sinh_f64(1.0)  # doctest: +SKIP
-        1.1752011936438014
-        """
-        return _sinh_f64_table(x)
+@vecfn
+def sinh_f64(x):
+    """``sinh(x)`` for float64, within 1 ulp; overflow to +-inf, -0.0 and NaN as
+    NumPy. With AVX-512 ``exp(|x|)/2 - exp(-|x|)/2`` from one table reduction, the
+    difference carried exactly (see above), an odd polynomial below 1/2; elsewhere
+    `_sinh_f64_portable`.
 
-    @vecfn
-    def cosh_f64(x):
-        """``cosh(x)`` for float64 by table (AVX-512), within 1 ulp; overflow to inf
-        and NaN as NumPy: ``exp(|x|)/2 + exp(-|x|)/2`` from one reduction (see above).
+    >>> sinh_f64(1.0)  # doctest: +SKIP
+    1.1752011936438014
+    """
+    return _sinh_f64(x)
 
-        >>> cosh_f64(1.0)  # doctest: +SKIP
-        1.5430806348152437
-        """
-        return _cosh_f64_table(x)
-else:
 
-    @vecfn
-    def sinh_f64(x):
-        """``sinh(x)`` for float64 (without AVX-512: `_sinh_f64_portable`)."""
-        return _sinh_f64_portable(x)
+@vecfn
+def cosh_f64(x):
+    """``cosh(x)`` for float64, within 1 ulp; overflow to inf and NaN as NumPy. With
+    AVX-512 ``exp(|x|)/2 + exp(-|x|)/2`` from one table reduction (see above);
+    elsewhere `_cosh_f64_portable`.
 
-    @vecfn
-    def cosh_f64(x):
-        """``cosh(x)`` for float64 (without AVX-512: `_cosh_f64_portable`)."""
-        return _cosh_f64_portable(x)
+    >>> cosh_f64(1.0)  # doctest: +SKIP
+    1.5430806348152437
+    """
+    return _cosh_f64(x)
 
 
 @vecfn
@@ -583,26 +569,22 @@ def _tanh_f32_vector(v: VectorBuilder, x):
     return v.copysign(y, x)
 
 
-if vector_kernels.available():
-    _tanh_f32_table = vector_function("tanh_f32", types.float32, _tanh_f32_vector)
+_tanh_f32 = vector_kernels.kernel_or("tanh_f32", types.float32, _tanh_f32_vector,
+                                     _tanh_f32_portable)
 
-    @vecfn
-    def tanh_f32(x):
-        """``tanh(x)`` for float32 by table (AVX-512), within 1 ulp (0.69 measured).
 
-        |x| is cut into 30 pieces by the bits of its exponent and top two mantissa
-        bits (`TANH_F32_TABLE`); on each, a degree-5 polynomial in ``r = |x| - mid``
-        whose coefficients come from registers (`vector_kernels.py`): one permute
-        per coefficient, 7 in all, 6 FMAs, no division and no exp. From |x| = 9.01
-        on the result rounds to +-1; -0.0 and NaN come back as they went in.
-        """
-        return _tanh_f32_table(x)
-else:
+@vecfn
+def tanh_f32(x):
+    """``tanh(x)`` for float32, within 1 ulp (0.69 measured by table); -0.0 and NaN
+    come back as they went in, and from |x| = 9.01 on the result rounds to +-1.
 
-    @vecfn
-    def tanh_f32(x):
-        """``tanh(x)`` for float32 (without AVX-512: `_tanh_f32_portable`)."""
-        return _tanh_f32_portable(x)
+    With AVX-512, |x| is cut into 30 pieces by the bits of its exponent and top two
+    mantissa bits (`TANH_F32_TABLE`); on each, a degree-5 polynomial in ``r = |x| -
+    mid`` whose coefficients come from registers (`vector_kernels.py`): one permute
+    per coefficient, 7 in all, 6 FMAs, no division and no exp. Elsewhere
+    `_tanh_f32_portable`.
+    """
+    return _tanh_f32(x)
 
 
 @vecfn

@@ -56,7 +56,6 @@ from tracegrad.codegen.vecmath.intrinsics import (
 )
 from tracegrad.codegen.vecmath.jit import vecfn
 from tracegrad.codegen.vecmath.log import LN2_HI, LN2_LO, SQRT_HALF_BITS, split_exponent
-from tracegrad.codegen.vecmath.vector_kernels import vector_function
 
 SHIFT = 6755399441055744.0  # 1.5 * 2**52: p + SHIFT rounds p to an integer n ...
 SHIFT_BITS = 0x4338000000000000  # ... held in the low bits of these
@@ -381,21 +380,17 @@ def _pow_f32_vector(v, x, y):
                     lambda: _pow_f32_special(v, w, get, x, y))
 
 
-if vector_kernels.available():
-    _pow_f32_table = vector_function("pow_f32", types.float32, _pow_f32_vector, arity=2)
+_pow_f32 = vector_kernels.kernel_or("pow_f32", types.float32, _pow_f32_vector,
+                                    _pow_f32_portable, arity=2)
 
-    @vecfn
-    def pow_f32(x, y):
-        """``x ** y`` for float32 by table (AVX-512), within 1 ulp: ``2**(y log2|x|)``
-        in float64 from 16-entry tables held in registers (`vector_kernels.py`),
-        rounded once; the special cases of C99 (as np.power) by selects."""
-        return _pow_f32_table(x, y)
-else:
 
-    @vecfn
-    def pow_f32(x, y):
-        """``x ** y`` for float32 (without AVX-512: `_pow_f32_portable`)."""
-        return _pow_f32_portable(x, y)
+@vecfn
+def pow_f32(x, y):
+    """``x ** y`` for float32, within 1 ulp; the special cases of C99 (as np.power).
+    With AVX-512 ``2**(y log2|x|)`` in float64 from 16-entry tables held in
+    registers (`vector_kernels.py`), rounded once, the special cases by selects;
+    elsewhere `_pow_f32_portable`."""
+    return _pow_f32(x, y)
 
 
 # --- float64 by table (AVX-512) ---------------------------------------------------------
@@ -561,26 +556,21 @@ def _pow_f64_vector(v, x, y):
                     lambda: _pow_f64_special(v, get, x, y))
 
 
-if vector_kernels.available():
-    _pow_f64_table = vector_function("pow_f64", types.float64, _pow_f64_vector, arity=2)
+_pow_f64 = vector_kernels.kernel_or("pow_f64", types.float64, _pow_f64_vector,
+                                    _pow_f64_portable, arity=2)
 
-    @vecfn
-    def pow_f64(x, y):
-        """``x ** y`` for float64 by table (AVX-512; C99 pow, as np.power), within 1
-        ulp: a double-double log and exp from 16-entry tables held in registers
-        (`vector_kernels.py`), rounded once; the special cases by selects, on a path
-        taken only by 8 lanes holding one.
 
-        >>> pow_f64(-8.0, 1.0 / 3.0)  # doctest: +SKIP
-        nan
-        """
-        return _pow_f64_table(x, y)
-else:
+@vecfn
+def pow_f64(x, y):
+    """``x ** y`` for float64 (C99 pow, as np.power), within 1 ulp. With AVX-512 a
+    double-double log and exp from 16-entry tables held in registers
+    (`vector_kernels.py`), rounded once, the special cases by selects on a path
+    taken only by 8 lanes holding one; elsewhere `_pow_f64_portable`.
 
-    @vecfn
-    def pow_f64(x, y):
-        """``x ** y`` for float64 (without AVX-512: `_pow_f64_portable`)."""
-        return _pow_f64_portable(x, y)
+    >>> pow_f64(-8.0, 1.0 / 3.0)  # doctest: +SKIP
+    nan
+    """
+    return _pow_f64(x, y)
 
 
 @vecfn

@@ -591,13 +591,18 @@ def pow_f64_table() -> dict[str, tuple[float, ...]]:
     return {name: tuple(values) for name, values in columns.items()}
 
 
+def _sixteenths_of_two(bits: int) -> dict[str, tuple[float, ...]]:
+    """2**(j/16) = hi (1 + tail), j = 0 ... 15, hi rounded to `bits` bits."""
+    with mp.workdps(50):
+        exact = [mpmath.power(2, mpf(j) / 16) for j in range(16)]
+        hi = [_round_bits(e, bits) for e in exact]
+        return {"hi": tuple(hi), "tail": tuple(float(e / mpf(h) - 1) for e, h in zip(exact, hi))}
+
+
 def exp_f64_table() -> dict[str, tuple[float, ...]]:
     """The columns of float64 exp's table (exp.py; pow's exp too): 2**(j/16) = hi (1 +
     tail), j = 0 ... 15."""
-    with mp.workdps(50):
-        exact = [mpmath.power(2, mpf(j) / 16) for j in range(16)]
-        return {"hi": tuple(float(e) for e in exact),
-                "tail": tuple(float(e / mpf(float(e)) - 1) for e in exact)}
+    return _sixteenths_of_two(53)
 
 
 def fit(name: str) -> Fit:
@@ -609,10 +614,7 @@ def fit(name: str) -> Fit:
 def tanh_f64_table() -> dict[str, tuple[float, ...]]:
     """The columns of float64 tanh's table (hyperbolic.py): 2**(j/16) = hi (1 +
     tail), j = 0 ... 15, hi rounded to 52 bits (2**m hi + 1 is then exact)."""
-    with mp.workdps(50):
-        exact = [mpmath.power(2, mpf(j) / 16) for j in range(16)]
-        hi = [_round_bits(e, 52) for e in exact]
-        return {"hi": tuple(hi), "tail": tuple(float(e / mpf(h) - 1) for e, h in zip(exact, hi))}
+    return _sixteenths_of_two(52)
 
 
 # generator -> (module, constant) of the lookup tables of the vector kernels, whole

@@ -370,9 +370,6 @@ def _define(module: ir.Module, name: str, scalar: types.Float, body: Body,
     return scalar_fn
 
 
-DEFINED: set[str] = set()  # the names of the vector functions made so far
-
-
 def vector_function(name: str, scalar: types.Float, body: Body, arity: int = 1):
     """A Numba intrinsic ``f(x, ...)`` of `arity` `scalar` float arguments whose SIMD
     body is ``body(v, x, ...)``, built with the `VectorBuilder` v on vectors of
@@ -382,7 +379,6 @@ def vector_function(name: str, scalar: types.Float, body: Body, arity: int = 1):
     >>> twice = vector_function("twice_f32", types.float32, lambda v, x: v.fadd(x, x))
     """
     guard = f"no_interleave_f{scalar.bitwidth}"
-    DEFINED.add(name)
 
     def typed(args):
         if any(a != scalar for a in args):
@@ -395,3 +391,13 @@ def vector_function(name: str, scalar: types.Float, body: Body, arity: int = 1):
         return scalar(*args), codegen
 
     return intrinsic_of_arity(name, arity, typed)
+
+
+def kernel_or(name: str, scalar: types.Float, body: Body, portable, arity: int = 1):
+    """What a public function calls: the vector kernel `name` (`vector_function`)
+    where the machine code may use AVX-512 (`available`), else `portable`, the
+    function's table-free version (also under ``NUMBA_DISABLE_JIT``).
+
+    >>> twice = kernel_or("twice_f32", types.float32, lambda v, x: v.fadd(x, x), None)
+    """
+    return vector_function(name, scalar, body, arity) if available() else portable
