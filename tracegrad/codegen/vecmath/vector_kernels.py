@@ -43,7 +43,7 @@ before it returns (pow takes a longer path only for a register with a special
 case).
 
 Used where the CPU has AVX-512 (`available`); elsewhere the callers keep their
-table-free versions, selected when their module is imported.
+table-free versions, selected when their module is imported (`kernel_or`).
 
 >>> twice = vector_function("twice_f32", types.float32, lambda v, x: v.fadd(x, x))
 """
