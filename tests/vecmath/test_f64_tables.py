@@ -1,5 +1,5 @@
-"""float64 exp, tanh, sinh and cosh by table (AVX-512), and the table-free versions
-other CPUs run.
+"""float64 exp, tanh, sinh, cosh, log, log2 and log10 by table (AVX-512), and the
+table-free versions other CPUs run.
 
 exp's table kernel takes a slower path for a register of 8 lanes holding an |x| of
 708 or more or a NaN (clamping, and the subnormal rounding): results there must be
@@ -9,7 +9,10 @@ changes method at |x| = 1/8 (odd polynomial below, ``1 - 2/(exp(2|x|) + 1)`` abo
 and saturates from 19.06; its table's 52-bit entries keep ``2**m hi + 1`` exact up to
 m = 51 (|x| ~ 17.7). sinh and cosh sum quarters of exp(|x|) and exp(-|x|) and double
 the sum, so that they overflow exactly where the result does (|x| > 710.47); sinh
-changes method at |x| = 1/2. The table-free versions are no longer what the loops on this
+changes method at |x| = 1/2. log, log2 and log10 cut their argument at the table's
+subintervals (the one holding 1 has c = 1, where the result must keep its relative
+accuracy), and take a slower path for a register holding a zero, negative, subnormal,
+inf or NaN argument. The table-free versions are no longer what the loops on this
 machine call, so they are swept here directly (`test_accuracy.py` and
 `test_special_values.py` check the ``vm_`` functions too).
 """
@@ -33,7 +36,16 @@ SPECIALS = {
              -0.125, 17.7, 19.06, 19.07, 19.5, -19.5, 30.0, 1e300],
 }
 SPECIALS["cosh"] = SPECIALS["sinh"]
-NUMPY = {"exp": np.exp, "tanh": np.tanh, "sinh": np.sinh, "cosh": np.cosh}
+# around 1 (the subinterval with c = 1 reaches from 0.98 to 1.03), the edges of the
+# normal range, powers of two and of ten (exact results for log2 and log10)
+SPECIALS["log"] = SPECIALS["log2"] = SPECIALS["log10"] = [
+    np.nan, np.inf, -np.inf, 0.0, -0.0, -1.0, -5e-324, 5e-324, 1e-310, 2.2250738585072014e-308,
+    np.nextafter(2.2250738585072014e-308, 0), 1.7976931348623157e308, 1.0,
+    np.nextafter(1.0, 0), np.nextafter(1.0, 2), 0.98046875, 1.0234375, 0.69921875,
+    1.3984375, 0.5, 2.0, 2.0**-1074, 2.0**1023, 10.0, 1000.0, 1e22, 1e-5]
+NUMPY = {"exp": np.exp, "tanh": np.tanh, "sinh": np.sinh, "cosh": np.cosh,
+         "log": np.log, "log2": np.log2, "log10": np.log10}
+LOGS = ("log", "log2", "log10")
 
 if np.finfo(np.longdouble).nmant < 60:  # pragma: no cover - not x86 Linux
     pytest.skip("needs an extended-precision longdouble as reference", allow_module_level=True)
@@ -48,16 +60,25 @@ def _check(op: str, got: np.ndarray, x: np.ndarray) -> None:
     special = ~np.isfinite(expected) | (expected == 0)
     if op == "tanh":  # +-1 exactly from 19.06 on, where the correctly rounded result is
         special |= np.abs(x) >= 19.1
+    if op in LOGS:  # exact results: 0 at 1, k at 2**k, n at 10**n
+        special |= expected == np.round(expected)
     np.testing.assert_array_equal(got[special], expected[special])
-    np.testing.assert_array_equal(np.signbit(got), np.signbit(expected))
+    # the sign of a NaN means nothing (NumPy's log of a negative number is -NaN)
+    signed = ~np.isnan(expected)
+    np.testing.assert_array_equal(np.signbit(got[signed]), np.signbit(expected[signed]))
 
 
 def _inputs(op: str, rng) -> np.ndarray:
     """exp: the whole range, registers of arguments near overflow and in the
     subnormal range only (the slower path throughout); tanh, sinh, cosh: the whole
     range, around the change of method (and tanh's end of the exact sums), near
-    overflow, tiny arguments."""
-    if op == "exp":
+    overflow, tiny arguments; the logs: the whole range, near 1, across the table's
+    subintervals, subnormals (the slower path)."""
+    if op in LOGS:
+        parts = [2.0 ** rng.uniform(-1022, 1024, 40_000), 1 + rng.uniform(-0.05, 0.05, 8_000),
+                 1 + rng.uniform(-1e-9, 1e-9, 4_000), rng.uniform(0.69, 1.41, 8_000),
+                 2.0 ** rng.uniform(-1074, -1022, 4_000)]
+    elif op == "exp":
         parts = [rng.uniform(-746, 710, 40_000), rng.uniform(-746, -708, 8_000),
                  rng.uniform(708, 709.8, 8_000), rng.uniform(-1, 1, 8_000)]
     elif op in ("sinh", "cosh"):
@@ -71,7 +92,7 @@ def _inputs(op: str, rng) -> np.ndarray:
     return np.concatenate([*parts, SPECIALS[op]])
 
 
-@pytest.mark.parametrize("op", ["exp", "tanh", "sinh", "cosh"])
+@pytest.mark.parametrize("op", ["exp", "tanh", "sinh", "cosh", *LOGS])
 def test_table_kernel_within_one_ulp_and_special_values_as_numpy(kernels, op):
     x = _inputs(op, np.random.default_rng(RNG_SEED))
     _check(op, kernels.run(op, x), x)
@@ -92,14 +113,33 @@ def test_exp_special_lanes_leave_the_others_alone(kernels):
     np.testing.assert_array_equal(mixed[keep], plain[keep])
 
 
-@pytest.mark.parametrize("op", ["exp", "tanh", "sinh", "cosh"])
+@pytest.mark.parametrize("op", LOGS)
+def test_log_special_lanes_leave_the_others_alone(kernels, op):
+    """As for exp: a register holding a zero, negative, subnormal, inf or NaN argument
+    takes the slower path, and its ordinary lanes come out bit for bit the same."""
+    rng = np.random.default_rng(RNG_SEED + 3)
+    x = 2.0 ** rng.uniform(-1000, 1000, 4096)
+    plain = kernels.run(op, x)
+    changed = x.copy()
+    lane = np.arange(0, x.size, 8) + rng.integers(0, 8, x.size // 8)
+    changed[lane] = rng.choice([np.nan, np.inf, 0.0, -2.5, 1e-310], lane.size)
+    mixed = kernels.run(op, changed)
+    keep = np.ones(x.size, bool)
+    keep[lane] = False
+    np.testing.assert_array_equal(mixed[keep], plain[keep])
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(mixed[lane][changed[lane] != 1e-310],
+                                      NUMPY[op](changed[lane][changed[lane] != 1e-310]))
+
+
+@pytest.mark.parametrize("op", ["exp", "tanh", "sinh", "cosh", *LOGS])
 def test_without_tables_within_one_ulp(op):
     """The table-free versions, which CPUs without AVX-512 run, on the same inputs."""
     numba = pytest.importorskip("numba")
-    from tracegrad.codegen.vecmath import exp, hyperbolic
+    from tracegrad.codegen.vecmath import exp, hyperbolic, log
 
-    portable = (exp._exp_f64_portable if op == "exp"
-                else getattr(hyperbolic, f"_{op}_f64_portable"))
+    module = exp if op == "exp" else log if op in LOGS else hyperbolic
+    portable = getattr(module, f"_{op}_f64_portable")
 
     @numba.njit(error_model="numpy")
     def loop(x, out):

@@ -21,8 +21,12 @@ shorter polynomial and rounds once.
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass
 
+import numpy as np
+from numba import types
+
+from tracegrad.codegen.vecmath import vector_kernels
 from tracegrad.codegen.vecmath.dd import fast_two_sum, two_prod, two_sum
 from tracegrad.codegen.vecmath.exp import LN2_HI_F32, LN2_LO_F32, SHIFT_BITS_F32, SHIFT_F32
 from tracegrad.codegen.vecmath.intrinsics import (
@@ -106,12 +110,8 @@ def _log_special(x, y):
 
 
 @vecfn
-def log_f64(x):
-    """``log(x)`` for float64, within 1 ulp; 0, negatives, inf, NaN as NumPy.
-
-    >>> log_f64(1.0)  # doctest: +SKIP
-    0.0
-    """
+def _log_f64_portable(x):
+    """``log(x)`` for float64 without tables (CPUs without AVX-512), within 1 ulp."""
     k, f = split_exponent(x)
     hi, lo = log1p_reduced(f)
     s, e = fast_two_sum(k * LN2_HI, hi)  # |k ln2| > |hi| unless k = 0
@@ -120,8 +120,8 @@ def log_f64(x):
 
 
 @vecfn
-def log2_f64(x):
-    """``log2(x)`` for float64: ``k + log(m)/ln2`` in double-double, one rounding."""
+def _log2_f64_portable(x):
+    """``log2(x)`` without tables: ``k + log(m)/ln2`` in double-double, one rounding."""
     k, f = split_exponent(x)
     hi, lo = log1p_reduced(f)
     p, p_lo = two_prod(hi, INV_LN2_HI)
@@ -132,8 +132,8 @@ def log2_f64(x):
 
 
 @vecfn
-def log10_f64(x):
-    """``log10(x)`` for float64: ``k log10(2) + log(m)/ln10`` in double-double."""
+def _log10_f64_portable(x):
+    """``log10(x)`` without tables: ``k log10(2) + log(m)/ln10`` in double-double."""
     k, f = split_exponent(x)
     hi, lo = log1p_reduced(f)
     p, p_lo = two_prod(hi, INV_LN10_HI)
@@ -225,8 +225,9 @@ def _log_special_f32(x, y):
 
 
 @vecfn
-def log_f32(x):
-    """``log(x)`` for float32, in float32 arithmetic (16 lanes), within 1 ulp.
+def _log_f32_portable(x):
+    """``log(x)`` for float32 without tables (CPUs without AVX-512), in float32
+    arithmetic (16 lanes), within 1 ulp.
 
     fdlibm's float method: ``x = 2**k (1 + f)`` and ``log(1+f) = f - hfsq +
     s (hfsq + R(s^2))`` with ``hfsq = f^2/2``, s = f/(2+f), so that the large part f
@@ -253,10 +254,10 @@ def log_f32(x):
 
 
 @vecfn
-def log2_f32(x):
-    """``log2(x)`` for float32, in float32 arithmetic (16 lanes), within 1 ulp.
+def _log2_f32_portable(x):
+    """``log2(x)`` for float32 without tables, in float32 arithmetic, within 1 ulp.
 
-    As `log10_f32`, times 1/ln2: ``k + f/ln2`` with the product exact as a pair and
+    As `_log10_f32_portable`, times 1/ln2: ``k + f/ln2`` with the product exact as a pair and
     summed exactly with the integer k (|k| >= 1 > |f/ln2| unless k = 0); the small
     terms round once into the result.
     """
@@ -311,8 +312,8 @@ def _log_terms_f32(x):
 
 
 @vecfn
-def log10_f32(x):
-    """``log10(x)`` for float32, in float32 arithmetic (16 lanes), within 1 ulp.
+def _log10_f32_portable(x):
+    """``log10(x)`` for float32 without tables, in float32 arithmetic, within 1 ulp.
 
     `log_f32`'s ``log(1+f) = f - hfsq + v``, ``v = s (hfsq + R(s^2))``, times 1/ln10
     with the leading product ``f/ln10`` exact as a pair (FMA), and
@@ -344,3 +345,258 @@ def log1p_f32(x):
     y = np.nan if xd < -1.0 else y
     y = np.float32(y) if xd < np.inf else x + x
     return y if not fabs(x) < np.float32(2.9802322e-08) else x  # 2^-25: tiny, -0.0, NaN
+
+
+# --- log, log2 and log10 by table (AVX-512) --------------------------------------------
+#
+# float64 pow's log reduction (power.py), its first level alone: x = 2**k z with z in
+# [0.69921875, 1.3984375) from the bits; the top bits of z's offset mantissa (four for
+# float64, five for float32) pick invc ~ 1/c (c = 1 on the subinterval holding 1) and
+# log(c) as a pair, hi on a grid (2**-42, 2**-15) where k LN2_HI and hi add up
+# exactly. float64: z invc = p + p_lo exactly (FMA), r = p - 1 is exact, |r| <= 0.0297;
+# float32: invc is a multiple of 1/32, so that r = z invc - 1 itself is exact (one
+# FMA), |r| <= 0.0311. Then ``log x = k ln2 + log(c) + log1p(r) + p_lo/(1 + r)`` with
+# ``log1p(r) = r + r^2 (-1/2 + r P(r))`` (P of degree 7 for float64, 2**-63 relative,
+# and 2 for float32, 2**-30.6). r joins the exact k LN2_HI + hi by an error-free sum, and the
+# rest, below 2**-5 of the result, is rounded and added once: about 0.52 ulp. No
+# division: the portable method's s = f/(2 + f) costs most of its time. log2 and log10
+# multiply the pair by 1/ln2 or 1/ln10 as a double-length product, so that log2 of a
+# power of two is exact. Zero, negative, subnormal, inf and NaN arguments take a
+# second path, for the register of lanes holding one.
+
+# columns of 16 float64 entries (printed by ``remez log_f64_table``; float64 pow's
+# first level) and of 32 float32 ones (``remez log_f32_table``)
+LOG_F64_TABLE = {
+    "invc": (1.3989070653915405, 1.3403141498565674, 1.286432147026062, 1.2367149591445923,
+             1.1906976699829102, 1.147982120513916, 1.1082251071929932, 1.0711296796798706,
+             1.0364372730255127, 1.0, 0.9481481313705444, 0.8951048851013184,
+             0.8476821184158325, 0.805031418800354, 0.7664670944213867, 0.7314285635948181),
+    "logc_hi": (-0.33569126416409745, -0.29290402667743365, -0.25187260904476716,
+                -0.2124586377099149, -0.17453941262670014, -0.13800572331092553,
+                -0.1027597330264598, -0.06871386693660497, -0.03578913299725173, 0.0,
+                0.05324453221396652, 0.11081437751613521, 0.16524957382671346,
+                0.2168739727594584, 0.2659635112443084, 0.3127557207139944),
+    "logc_lo": (-2.7759559118072472e-14, -4.7222054020354153e-14, -9.325499248412517e-14,
+                -1.0106826056237774e-13, 9.076925446091909e-14, 6.405080816714319e-14,
+                1.3438839909700218e-14, -7.570589835495056e-14, -4.2750820128681305e-14,
+                0.0, -2.516513063562066e-14, 2.5862441328670356e-14,
+                -8.372047731148986e-14, 9.180308162244197e-14, -7.274202432552017e-14,
+                1.1217536169894382e-13),
+}
+LOG_F32_TABLE = {
+    "invc": (1.40625, 1.375, 1.34375, 1.3125, 1.3125, 1.28125, 1.25, 1.21875, 1.1875,
+             1.1875, 1.15625, 1.125, 1.125, 1.09375, 1.09375, 1.0625, 1.03125, 1.03125,
+             1.0, 1.0, 0.96875, 0.9375, 0.90625, 0.875, 0.84375, 0.84375, 0.8125,
+             0.78125, 0.78125, 0.75, 0.75, 0.71875),
+    "logc_hi": (-0.340911865234375, -0.318450927734375, -0.29547119140625,
+                -0.271942138671875, -0.271942138671875, -0.247833251953125,
+                -0.22314453125, -0.19781494140625, -0.171844482421875,
+                -0.171844482421875, -0.145172119140625, -0.1177978515625,
+                -0.1177978515625, -0.089599609375, -0.089599609375, -0.060638427734375,
+                -0.03076171875, -0.03076171875, 0.0, 0.0, 0.03173828125,
+                0.064544677734375, 0.09844970703125, 0.133544921875, 0.169891357421875,
+                0.169891357421875, 0.2076416015625, 0.246856689453125,
+                0.246856689453125, 0.287689208984375, 0.287689208984375,
+                0.330230712890625),
+    "logc_lo": (-1.4721736079081893e-05, -2.8033841772412416e-06,
+                6.9785123741894495e-06, 8.423187864536885e-06, 8.423187864536885e-06,
+                -2.9119514692865778e-06, 9.799357485462679e-07,
+                -1.0801923963299487e-05, -5.774504643341061e-06,
+                -5.774504643341061e-06, -9.890703950077295e-06, 1.4815906069998164e-05,
+                1.4815906069998164e-05, -1.2549314305942971e-05,
+                -1.2549314305942971e-05, 1.3805917660647538e-05,
+                -9.939916708390228e-06, -9.939916708390228e-06, 0.0, 0.0,
+                1.041706491378136e-05, -6.1565970099763945e-06, -9.634218258725014e-06,
+                -1.3529250281862915e-05, 7.679373084101826e-06, 7.679373084101826e-06,
+                -2.236784212072962e-06, 3.388478489796398e-06, 3.388478489796398e-06,
+                -7.136532531148987e-06, -7.136532531148987e-06, 1.0973980351991486e-05),
+}
+# log1p(r) = r - r^2/2 + r^3 P(r), |r| <= 0.02963 (fit "log1p_f64_table"): relative
+# error 1.1e-19 (2**-63)
+LOG_F64_TAIL = (
+    0.3333333333333296,
+    -0.2499999999999938,
+    0.20000000004166507,
+    -0.16666666672042801,
+    0.14285699935176052,
+    -0.12499984146736351,
+    0.1113057554797594,
+    -0.1001931017741254,
+)
+# the same on float32 log's table, |r| <= 0.03101 (fit "log1p_f32_table"): relative
+# error 6.3e-10 (2**-30.6)
+LOG_F32_TAIL = (
+    F32(0.3333333134651184),
+    F32(-0.25013938546180725),
+    F32(0.20015685260295868),
+)
+
+
+@dataclass(frozen=True)
+class _LogTable:
+    """What the table logarithm needs of one float type (see above)."""
+
+    scalar: types.Float
+    columns: dict
+    tail: tuple  # P
+    first_bits: int  # the bits of 0.69921875
+    mantissa: int  # bits below the exponent
+    index_shift: int  # tmp >> this holds the table index in its low bits
+    ln2: tuple  # (hi, lo), hi exact times any k
+    inv_ln2: tuple  # (hi, lo)
+    inv_ln10: tuple  # (hi, lo)
+    subnormal_scale: float  # 2**s, with k_offset -s
+    exact_r: bool  # r = z invc - 1 is exact: no p_lo
+
+    @property
+    def normal_bits(self) -> int:
+        return 1 << self.mantissa
+
+    @property
+    def inf_bits(self) -> int:
+        return ((1 << (self.scalar.bitwidth - 1 - self.mantissa)) - 1) << self.mantissa
+
+
+LOG_TABLE_F64 = _LogTable(types.float64, LOG_F64_TABLE, LOG_F64_TAIL, 0x3FE6600000000000, 52,
+                          48, (LN2_HI, LN2_LO), (INV_LN2_HI, INV_LN2_LO),
+                          (INV_LN10_HI, INV_LN10_LO), 2.0**54, exact_r=False)
+LOG_TABLE_F32 = _LogTable(types.float32, LOG_F32_TABLE, LOG_F32_TAIL, 0x3F330000, 23, 18,
+                          (LN2_HI_F32, LN2_LO_F32), (INV_LN2_HI_F32, INV_LN2_LO_F32),
+                          (INV_LN10_HI_F32, INV_LN10_LO_F32), 2.0**23, exact_r=True)
+
+
+def _ln_by_table(v, spec: _LogTable, get, x, k_offset=None):
+    """``log x = t + tail`` (see above) for a normal x > 0, t holding the leading
+    part exactly; k_offset is added to the exponent (subnormals scaled)."""
+    bits = v.bits(x)
+    tmp = v.isub(bits, v.iconst(spec.first_bits))
+    k = v.to_float(v.ashr(tmp, v.iconst(spec.mantissa)))
+    k = k if k_offset is None else v.fadd(k, k_offset)
+    z = v.from_bits(v.isub(bits, v.and_(tmp, v.iconst(-1 << spec.mantissa))))
+    i = v.lshr(tmp, v.iconst(spec.index_shift))  # the permute reads the low bits only
+    invc = get("invc", i)
+    if spec.exact_r:
+        r = v.fma(z, invc, v.const(-1.0))
+    else:
+        p = v.fmul(z, invc)
+        p_lo = v.fma(z, invc, v.fneg(p))  # z invc = p + p_lo
+        r = v.fsub(p, v.const(1.0))  # exact
+    hi = v.fma(k, v.const(spec.ln2[0]), get("logc_hi", i))  # exact
+    t = v.fadd(hi, r)
+    lo = v.fadd(v.fsub(hi, t), r)  # exact: |hi| > |r| unless hi = 0
+    q = v.const(spec.tail[-1])
+    for c in (*reversed(spec.tail[:-1]), -0.5):
+        q = v.fma(q, r, v.const(c))
+    lows = v.fadd(v.fma(k, v.const(spec.ln2[1]), get("logc_lo", i)), lo)
+    if not spec.exact_r:  # log1p(r + p_lo) - log1p(r) = p_lo/(1 + r) ~ p_lo (1 - r)
+        lows = v.fadd(lows, v.fma(v.fneg(p_lo), r, p_lo))
+    return t, v.fma(v.fmul(r, r), q, lows)
+
+
+def _natural(v, t, tail):
+    return v.fadd(t, tail)
+
+
+def _times(factor: tuple):
+    """``(t + tail) * (hi + lo)`` of ``factor = (hi, lo)``, rounded once."""
+    hi, lo = factor
+
+    def finish(v, t, tail):
+        y = v.fmul(t, v.const(hi))
+        y_lo = v.fma(t, v.const(hi), v.fneg(y))
+        y_lo = v.fma(t, v.const(lo), v.fma(tail, v.const(hi), y_lo))
+        return v.fadd(y, y_lo)
+
+    return finish
+
+
+def _log_by_table(spec: _LogTable, finish):
+    """The vector body of a logarithm, ``finish(v, t, tail)`` of the natural log's
+    pair: where every x is normal and positive, `_ln_by_table` alone; otherwise
+    subnormals scaled and the special values selected as NumPy gives them."""
+    def body(v, x):
+        get = v.table(f"log_f{spec.scalar.bitwidth}", spec.columns)
+        ordinary = v.ult(v.isub(v.bits(x), v.iconst(spec.normal_bits)),
+                         v.iconst(spec.inf_bits - spec.normal_bits))
+
+        def special():
+            # 0 < x < the smallest normal (a negative x's bits are large as unsigned)
+            subnormal = v.ult(v.isub(v.bits(x), v.iconst(1)), v.iconst(spec.normal_bits - 1))
+            xs = v.select(subnormal, v.fmul(x, v.const(spec.subnormal_scale)), x)
+            k_offset = v.select(subnormal, v.const(-np.log2(spec.subnormal_scale)),
+                                v.const(0.0))
+            # zero, negative, inf and NaN lanes give finite nonsense, selected away
+            y = finish(v, *_ln_by_table(v, spec, get, xs, k_offset))
+            y = v.select(v.fcmp("==", x, v.const(0.0)), v.const(-np.inf), y)
+            y = v.select(v.fcmp("<", x, v.const(0.0)), v.const(np.nan), y)
+            return v.select(v.fcmp("<", x, v.const(np.inf)), y, v.fadd(x, x))
+
+        return v.if_all(ordinary, lambda: finish(v, *_ln_by_table(v, spec, get, x)), special)
+    return body
+
+
+def _log_kernels(spec: _LogTable, portables) -> tuple:
+    """log, log2 and log10 of one float type: their vector kernels where the machine
+    has AVX-512, else `portables`, the table-free versions (`kernel_or`)."""
+    bits = spec.scalar.bitwidth
+    finishes = (_natural, _times(spec.inv_ln2), _times(spec.inv_ln10))
+    return tuple(vector_kernels.kernel_or(f"{name}_f{bits}", spec.scalar,
+                                          _log_by_table(spec, finish), portable)
+                 for name, finish, portable in zip(("log", "log2", "log10"), finishes,
+                                                   portables))
+
+
+_log_f64, _log2_f64, _log10_f64 = _log_kernels(
+    LOG_TABLE_F64, (_log_f64_portable, _log2_f64_portable, _log10_f64_portable))
+_log_f32, _log2_f32, _log10_f32 = _log_kernels(
+    LOG_TABLE_F32, (_log_f32_portable, _log2_f32_portable, _log10_f32_portable))
+
+
+@vecfn
+def log_f64(x):
+    """``log(x)`` for float64, within 1 ulp; 0, negatives, inf, NaN as NumPy. With
+    AVX-512 by table (see above): ``invc`` and ``log(c)`` from registers
+    (`vector_kernels.py`), a degree-10 polynomial, no division, one rounding;
+    elsewhere `_log_f64_portable`.
+
+    >>> log_f64(1.0)  # doctest: +SKIP
+    0.0
+    """
+    return _log_f64(x)
+
+
+@vecfn
+def log2_f64(x):
+    """``log2(x)`` for float64, within 1 ulp, exact at powers of two; as `log_f64`,
+    the natural log's pair times 1/ln2 as a double-double (`_log2_f64_portable`
+    without AVX-512)."""
+    return _log2_f64(x)
+
+
+@vecfn
+def log10_f64(x):
+    """``log10(x)`` for float64, within 1 ulp; as `log2_f64`, times 1/ln10
+    (`_log10_f64_portable` without AVX-512)."""
+    return _log10_f64(x)
+
+
+@vecfn
+def log_f32(x):
+    """``log(x)`` for float32, within 1 ulp; 0, negatives, inf, NaN as NumPy. With
+    AVX-512 by table as `log_f64`, in float32 arithmetic on 16 lanes (32 entries, a
+    degree-5 polynomial, r exact); elsewhere `_log_f32_portable`."""
+    return _log_f32(x)
+
+
+@vecfn
+def log2_f32(x):
+    """``log2(x)`` for float32, within 1 ulp, exact at powers of two; as `log_f32`,
+    times 1/ln2 as a float32 pair (`_log2_f32_portable` without AVX-512)."""
+    return _log2_f32(x)
+
+
+@vecfn
+def log10_f32(x):
+    """``log10(x)`` for float32, within 1 ulp; as `log2_f32`, times 1/ln10
+    (`_log10_f32_portable` without AVX-512)."""
+    return _log10_f32(x)

@@ -349,6 +349,8 @@ POW_F32_R = mpf(4) / 135
 # float64 pow's log tables: r = z invc1 invc2 - 1 reaches 0.0020409 (`pow_f64_table`
 # prints the bound), on the second level's subinterval j = -7
 POW_F64_R = mpf("0.002041")
+LOG_F64_R = mpf("0.02963")  # the first level's (float64 log by table)
+LOG_F32_R = mpf("0.03101")  # float32 log by table's (`log_f32_bound`)
 # and its exp's reduced argument: ln2/32, and the low part of y log|x| (below 2**-12)
 EXP_F64_TABLE_R = LN2 / 32 + mpf(2) ** -12
 
@@ -404,6 +406,11 @@ FITS: dict[str, tuple] = {
     # y log|x| added in), relative to exp(r)
     "log1p_pow_f64_table": (_log1p_tail3, powers(0, 4), (-POW_F64_R, POW_F64_R),
                             _log1p_tail3_weight),
+    # float64 log by table (log.py): the same on pow's first level, |r| <= LOG_F64_R
+    "log1p_f64_table": (_log1p_tail3, powers(0, 7), (-LOG_F64_R, LOG_F64_R),
+                        _log1p_tail3_weight),
+    "log1p_f32_table": (_log1p_tail3, powers(0, 2), (-LOG_F32_R, LOG_F32_R),
+                        _log1p_tail3_weight),
     "exp_f64_table_poly": (_exp_tail, powers(0, 5), (-EXP_F64_TABLE_R, EXP_F64_TABLE_R),
                           lambda r: r**2 / mpmath.exp(r)),
     # erf(x) = x + x R(x^2) on |x| <= 1 (f64), erf(x) = x P(x^2) on |x| <= 1.5 (f32)
@@ -443,6 +450,7 @@ TABLES = {
     "log2_pow_f32_table": ("power", "POW_F32_LOG2"),
     "exp2_pow_f32_table": ("power", "POW_F32_EXP2"),
     "log1p_pow_f64_table": ("power", "POW_F64_LOG"),
+    "log1p_f64_table": ("log", "LOG_F64_TAIL"), "log1p_f32_table": ("log", "LOG_F32_TAIL"),
     "exp_f64_table_poly": ("exp", "EXP_F64_TABLE_POLY"),
     "erf_f64": ("erf", "ERF_F64"), "erf_f32": ("erf", "ERF_F32"),
     "erfc_f64": ("erf", "ERFC_F64"), "erfc_f32": ("erf", "ERFC_F32"),
@@ -573,22 +581,73 @@ def pow_f64_bounds() -> tuple[float, float]:
         return float(r1), float(r)
 
 
+def log_f64_table() -> dict[str, tuple[float, ...]]:
+    """The columns of float64 log's table (log.py), float64 pow's first level:
+    ``invc``, ``logc_hi``, ``logc_lo``."""
+    with mp.workdps(50):
+        invcs = [c for _, _, c in _pow_f64_level1()]
+        pairs = [_log_pair(c) for c in invcs]
+    return {"invc": tuple(invcs), "logc_hi": tuple(hi for hi, _ in pairs),
+            "logc_lo": tuple(lo for _, lo in pairs)}
+
+
+# float32 log by table (log.py): z in [0.69921875, 1.3984375) cut into 32 subintervals
+# by the top five bits of its float32 mantissa counted from there (c = 1 on the one
+# holding 1); invc = 1/c rounded to a multiple of 1/32, which makes r = z invc - 1
+# exact in float32 (|r| < 2**-5 where z < 1, 2**-4 above: `log_f32_bound` checks
+# every z); log(c) = log(1/invc) as a float32 pair, hi on the grid of 2**-15 where
+# k LN2_HI_F32 (15 bits) and hi add up exactly.
+
+LOG_F32_GRID = 15
+LOG_F32_INVC_STEP = 32
+
+
+def log_f32_table() -> dict[str, tuple[float, ...]]:
+    """The columns of float32 log's table (log.py), 32 entries rounded to float32:
+    ``invc``, ``logc_hi``, ``logc_lo``."""
+    first = 0x3F330000
+    columns: dict[str, list[float]] = {"invc": [], "logc_hi": [], "logc_lo": []}
+    with mp.workdps(50):
+        for i in range(32):
+            lo, hi = (float(np.array([first + j * 2**18], np.uint32).view(np.float32)[0])
+                      for j in (i, i + 1))
+            c = mpf(1) if lo <= 1.0 < hi else (mpf(lo) + mpf(hi)) / 2
+            invc = float(mpmath.nint(LOG_F32_INVC_STEP / c) / LOG_F32_INVC_STEP)
+            exact = -mpmath.log(mpf(invc))
+            logc_hi = float(mpmath.nint(exact * 2**LOG_F32_GRID) / 2**LOG_F32_GRID)
+            for name, value in (("invc", invc), ("logc_hi", logc_hi),
+                                ("logc_lo", float(np.float32(exact - logc_hi)))):
+                columns[name].append(value)
+    return {name: tuple(values) for name, values in columns.items()}
+
+
+def log_f32_bound() -> float:
+    """The largest |r| = |z invc - 1| of float32 log's table, over every float32 z;
+    NaN if any r is not exact in float32."""
+    first = 0x3F330000
+    z = np.arange(first, first + 2**23, dtype=np.uint32)
+    invc = np.array(log_f32_table()["invc"])[(z - first) >> 18]
+    z = z.view(np.float32).astype(np.float64)
+    r = z * invc - 1  # exact in float64 (24 + 6 bits)
+    exact = bool(np.all(r.astype(np.float32).astype(np.float64) == r))
+    return float(np.abs(r).max()) if exact else float("nan")
+
+
 def pow_f64_table() -> dict[str, tuple[float, ...]]:
     """The columns of float64 pow's tables: ``invc1``, ``invc1_k`` (252 invc1),
     ``logc1_hi``, ``logc1_lo`` (level 1, by subinterval), ``invc2``, ``logc2_hi``,
     ``logc2_lo`` (level 2, entry j & 15; entry 8 unused); its exp is `exp_f64_table`'s."""
-    columns: dict[str, list[float]] = {}
+    level1 = log_f64_table()
+    columns = {f"{name[:4]}1{name[4:]}": values for name, values in level1.items()}
+    # 252 invc1 (exact: 24 + 6 bits), for level 2's index
+    columns["invc1_k"] = tuple(POW_F64_LEVEL2 * c for c in level1["invc"])
     with mp.workdps(50):
         level2 = _pow_f64_level2()
-        for name, invcs in (("1", [c for _, _, c in _pow_f64_level1()]),
-                            ("2", [level2.get(j if j < 8 else j - 16, 1.0) for j in range(16)])):
-            columns[f"invc{name}"] = invcs
-            if name == "1":  # 252 invc1 (exact: 24 + 6 bits), for level 2's index
-                columns["invc1_k"] = [POW_F64_LEVEL2 * c for c in invcs]
-            pairs = [_log_pair(c) for c in invcs]
-            columns[f"logc{name}_hi"] = [hi for hi, _ in pairs]
-            columns[f"logc{name}_lo"] = [lo for _, lo in pairs]
-    return {name: tuple(values) for name, values in columns.items()}
+        invcs = [level2.get(j if j < 8 else j - 16, 1.0) for j in range(16)]
+        pairs = [_log_pair(c) for c in invcs]
+    columns.update({"invc2": tuple(invcs), "logc2_hi": tuple(hi for hi, _ in pairs),
+                    "logc2_lo": tuple(lo for _, lo in pairs)})
+    return columns
 
 
 def _sixteenths_of_two(bits: int) -> dict[str, tuple[float, ...]]:
@@ -623,6 +682,8 @@ PIECEWISE = {
     "tanh_f32_table": (tanh_f32_table, "hyperbolic", "TANH_F32_TABLE"),
     "pow_f32_table": (pow_f32_table, "power", "POW_F32_TABLE"),
     "pow_f64_table": (pow_f64_table, "power", "POW_F64_TABLE"),
+    "log_f64_table": (log_f64_table, "log", "LOG_F64_TABLE"),
+    "log_f32_table": (log_f32_table, "log", "LOG_F32_TABLE"),
     "exp_f64_table": (exp_f64_table, "exp", "EXP_F64_TABLE"),
     "tanh_f64_table": (tanh_f64_table, "hyperbolic", "TANH_F64_TABLE"),
 }
@@ -647,8 +708,9 @@ def check() -> bool:
         same = make() == table
         print(f"{name} {module}.{constant}: {'ok' if same else 'DIFFERS'}")
         ok &= same
-    within = pow_f64_bounds()[1] <= POW_F64_R
-    print(f"pow_f64_bounds within POW_F64_R: {'ok' if within else 'NO'}")
+    r1, r = pow_f64_bounds()
+    within = r <= POW_F64_R and r1 <= LOG_F64_R and log_f32_bound() <= LOG_F32_R
+    print(f"table bounds within POW_F64_R, LOG_F64_R, LOG_F32_R: {'ok' if within else 'NO'}")
     return ok and within
 
 
