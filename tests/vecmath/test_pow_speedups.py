@@ -10,8 +10,9 @@ stay exact (the underflow tie 2**-150 rounds to 0), NaN payloads must not turn
 into numbers, and the sign of a negative base follows the parity of y up to the
 largest floats. The special cases are compared with NumPy on a wider grid than
 test_special_values.py's. On AVX-512 both pows are table kernels with a slower path
-for registers holding a special case; the table-free versions other CPUs run are
-swept directly.
+for registers holding a special case (float32's in float32 pairs on 16 lanes, whose
+exp must take log's low part in before it rounds to a table step: x near 1 with a
+large y); the table-free versions other CPUs run are swept directly.
 """
 
 from __future__ import annotations
@@ -191,6 +192,24 @@ def test_float32_random_pairs_within_one_ulp(kernels):
     err = ulp_error(got[~special], want[~special], F32)
     i = int(np.argmax(err))
     assert err[i] < 1.0, f"{err[i]:.3f} ulp at x={x[~special][i]!r} y={y[~special][i]!r}"
+
+
+def test_float32_amplified_within_one_ulp(kernels):
+    """x across the log table's subintervals near 1 (and any binade), y such that y
+    log|x| lies anywhere between underflow and overflow: the log's relative error is
+    multiplied by up to 104 there, and log's low part times y reaches 0.15, which the
+    exp's reduction must take in before it picks a table step."""
+    rng = np.random.default_rng(RNG_SEED + 5)
+    n = 400_000
+    x = np.concatenate([1 + rng.uniform(-0.06, 0.06, n // 2),
+                        2.0 ** rng.uniform(-126, 127, n // 2)]).astype(np.float32)
+    target = rng.uniform(-103, 88, n)
+    with np.errstate(divide="ignore"):
+        y = (target / np.log(x.astype(np.float64))).astype(np.float32)
+    keep = np.isfinite(y)
+    x, y = x[keep], y[keep]
+    worst, where = _worst(kernels.run("pow", x, y), x, y, F32)
+    assert worst < 1.0, f"{worst:.3f} ulp at {where}"
 
 
 # --- float64 pow by table (AVX-512) and its table-free fallback ---------------------------

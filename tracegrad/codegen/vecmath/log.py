@@ -465,9 +465,11 @@ LOG_TABLE_F32 = _LogTable(types.float32, LOG_F32_TABLE, LOG_F32_TAIL, 0x3F330000
                           (INV_LN10_HI_F32, INV_LN10_LO_F32), 2.0**23, exact_r=True)
 
 
-def _ln_by_table(v, spec: _LogTable, get, x, k_offset=None):
-    """``log x = t + tail`` (see above) for a normal x > 0, t holding the leading
-    part exactly; k_offset is added to the exponent (subnormals scaled)."""
+def reduce_by_table(v, spec: _LogTable, get, x, k_offset=None):
+    """``(k, i, r, p_lo, hi)`` for a normal x > 0 (see above): x = 2**k z, i the
+    table entry of z's subinterval, ``z invc = 1 + r + p_lo`` with r exact (p_lo None
+    where r alone is exact) and ``hi = k LN2_HI + log(c) hi`` exact; k_offset is
+    added to the exponent (subnormals scaled). float32 pow's log starts here too."""
     bits = v.bits(x)
     tmp = v.isub(bits, v.iconst(spec.first_bits))
     k = v.to_float(v.ashr(tmp, v.iconst(spec.mantissa)))
@@ -475,20 +477,24 @@ def _ln_by_table(v, spec: _LogTable, get, x, k_offset=None):
     z = v.from_bits(v.isub(bits, v.and_(tmp, v.iconst(-1 << spec.mantissa))))
     i = v.lshr(tmp, v.iconst(spec.index_shift))  # the permute reads the low bits only
     invc = get("invc", i)
+    p_lo = None
     if spec.exact_r:
         r = v.fma(z, invc, v.const(-1.0))
     else:
         p = v.fmul(z, invc)
         p_lo = v.fma(z, invc, v.fneg(p))  # z invc = p + p_lo
         r = v.fsub(p, v.const(1.0))  # exact
-    hi = v.fma(k, v.const(spec.ln2[0]), get("logc_hi", i))  # exact
-    t = v.fadd(hi, r)
-    lo = v.fadd(v.fsub(hi, t), r)  # exact: |hi| > |r| unless hi = 0
-    q = v.const(spec.tail[-1])
-    for c in (*reversed(spec.tail[:-1]), -0.5):
-        q = v.fma(q, r, v.const(c))
+    return k, i, r, p_lo, v.fma(k, v.const(spec.ln2[0]), get("logc_hi", i))
+
+
+def _ln_by_table(v, spec: _LogTable, get, x, k_offset=None):
+    """``log x = t + tail`` (see above) for a normal x > 0, t holding the leading
+    part exactly; k_offset is added to the exponent (subnormals scaled)."""
+    k, i, r, p_lo, hi = reduce_by_table(v, spec, get, x, k_offset)
+    t, lo = v.fast_two_sum(hi, r)  # |hi| > |r| unless hi = 0
+    q = v.horner((-0.5, *spec.tail), r)
     lows = v.fadd(v.fma(k, v.const(spec.ln2[1]), get("logc_lo", i)), lo)
-    if not spec.exact_r:  # log1p(r + p_lo) - log1p(r) = p_lo/(1 + r) ~ p_lo (1 - r)
+    if p_lo is not None:  # log1p(r + p_lo) - log1p(r) = p_lo/(1 + r) ~ p_lo (1 - r)
         lows = v.fadd(lows, v.fma(v.fneg(p_lo), r, p_lo))
     return t, v.fma(v.fmul(r, r), q, lows)
 

@@ -36,7 +36,9 @@ from tracegrad.codegen.vecmath import vector_kernels
 from tracegrad.codegen.vecmath.dd import fast_two_sum, two_prod
 from tracegrad.codegen.vecmath.exp import (
     EXP_F64,
+    LN2_LO_F32,
     LOG2E,
+    SHIFT_F32,
     estrin_vector,
     exp_by_table,
     scale_once,
@@ -58,9 +60,12 @@ from tracegrad.codegen.vecmath.jit import vecfn
 from tracegrad.codegen.vecmath.log import (
     LN2_HI,
     LN2_LO,
+    LOG_F32_TABLE,
     LOG_F64_TABLE,
+    LOG_TABLE_F32,
     LOG_TABLE_F64,
     SQRT_HALF_BITS,
+    reduce_by_table,
     split_exponent,
 )
 
@@ -171,6 +176,8 @@ def _pow_f64_portable(x, y):
 
 # --- float32 --------------------------------------------------------------------------
 
+F32 = np.float32
+
 # log2(1 + f) = s P(s^2), s = f/(2+f), sqrt(1/2) <= 1 + f < sqrt(2) (fit
 # "log2_pow_f32"): relative error 4.2e-12, so that y log2|x| (up to 150) is off by
 # at most 2**-30 absolute
@@ -253,92 +260,107 @@ def _pow_f32_portable(x, y):
 
 # --- float32 by table (AVX-512) ---------------------------------------------------------
 #
-# The idea of ARM's optimized-routines powf, as a vector kernel (`vector_kernels.py`):
-# the tables sit in registers, one vpermt2pd per lookup, and the work is float64 on
-# the two halves of each 16 float32 lanes, with the special cases done once on the
-# 16 float32 lanes, and only where a lane needs them. No division, no integer
-# conversion of a float.
+# All in float32 arithmetic on 16 lanes, with pairs where precision is needed (as
+# Intel's SVML does its powf; ARM's optimized-routines powf works in float64 on half
+# as many lanes, which on this machine ran 1.3x slower than NumPy's). No division.
 #
-# log2|x|: the float64 bits of |x| (a float32 subnormal is normal there) minus those
-# of 0.69921875 give k (the exponent) and i (the next four bits), and z in
-# [0.7, 1.4) with |x| = 2**k z; c is the centre of z's subinterval i (1 on the one
-# holding 1), r = z/c - 1 = z invc - 1 (one FMA, |r| <= 4/135), and
-# ``log2|x| = k + logc + r P(r)``. exp2(t): t = n + r, n a multiple of 1/16 (the low
-# bits of t + 1.5 * 2**48 hold 16n), |r| <= 1/32, ``2**t = 2**floor(n) 2**(j/16)
-# (1 + r Q(r))`` with j = 16n & 15, the first factor by vscalefpd, which over- and
-# underflows as the result must (a float64 2**t for t down to -160 is normal: the
-# rounding to float32 makes the subnormals, once).
+# log|x| as a pair: float32 log's table reduction (log.py, `reduce_by_table`), |x| =
+# 2**k z, r = z invc - 1 exact (|r| <= 0.0311), hi = k LN2_HI + log(c) hi exact; then
+# ``log|x| = hi + r - r^2/2 + r^3 P(r) + lows`` with r^2 as an exact pair and the two
+# leading sums error-free, so that the pair (s, tail) holds log|x| to ~2**-35 relative
+# (P of degree 3, fit "log1p_pow_f32_table", 2**-37.6): y log|x| (at most 104 where
+# the result is neither 0 nor inf) is then off by ~2**-29, 0.03 ulp of the result.
+# y log|x| = p + p_lo by FMA. exp: p clamped to +-120 (inf and 0 beyond; p_lo dropped
+# there), m = round(32 (p + p_lo)/ln2) from the low bits of a sum (tail is not
+# normalised: y tail may reach 0.15), r = p - m C_HI (ln2/32 to 11 bits: exact) - m
+# C_LO + p_lo, |r| <= ln2/64 + 2**-16, ``exp(r) - 1 = r + r^2
+# Q(r)`` (Q of degree 1, fit "exp_pow_f32_table", 2**-33), 2**(j/32) as a float32
+# pair from registers (j = m & 31), ``T hi + (T hi (exp(r) - 1) + T lo)`` rounded
+# once, and 2**floor(m/32) by vscalefps, which over- and underflows as the result
+# must (a subnormal result is rounded twice: within 0.75 ulp).
 
-# columns of 16 float64 entries (printed by ``remez pow_f32_table``)
-POW_F32_TABLE = {
-    "invc": (1.3989071038251366, 1.3403141361256545, 1.2864321608040201, 1.2367149758454106,
-             1.1906976744186046, 1.147982062780269, 1.1082251082251082, 1.0711297071129706,
-             1.0364372469635628, 1.0, 0.9481481481481482, 0.8951048951048951,
-             0.847682119205298, 0.8050314465408805, 0.7664670658682635, 0.7314285714285714),
-    "logc": (-0.4843001617159575, -0.4225711719642514, -0.3633753794563512,
-             -0.3065130425006747, -0.2518071504105397, -0.19910010007969525,
-             -0.14825095858394247, -0.09913319201925132, -0.05163276841532236, 0.0,
-             0.07681559705083084, 0.1598713367783894, 0.2384047393250789,
-             0.3128829552843553, 0.38370429247405213, 0.4512111118323288),
-    "exp2": (1.0, 1.0442737824274138, 1.0905077326652577, 1.1387886347566916,
-             1.189207115002721, 1.241857812073484, 1.2968395546510096, 1.3542555469368927,
-             1.4142135623730951, 1.4768261459394993, 1.5422108254079407, 1.6104903319492543,
-             1.681792830507429, 1.7562521603732995, 1.8340080864093424, 1.9152065613971474),
+# columns of 32 float32 entries, 2**(j/32) = hi + lo (printed by ``remez pow_f32_table``)
+POW_F32_EXP_TABLE = {
+    "exp_hi": (1.0, 1.0218971967697144, 1.0442737340927124, 1.0671404600143433,
+               1.0905077457427979, 1.114386796951294, 1.1387885808944702,
+               1.1637248992919922, 1.1892070770263672, 1.215247392654419,
+               1.2418577671051025, 1.2690509557724, 1.2968395948410034,
+               1.3252366781234741, 1.3542555570602417, 1.3839099407196045,
+               1.4142135381698608, 1.4451807737350464, 1.4768261909484863,
+               1.5091644525527954, 1.5422108173370361, 1.5759809017181396,
+               1.610490322113037, 1.6457555294036865, 1.6817928552627563,
+               1.7186193466186523, 1.7562521696090698, 1.7947090864181519,
+               1.8340080976486206, 1.8741676807403564, 1.9152065515518188,
+               1.9571441411972046),
+    "exp_lo": (0.0, -4.811559861650494e-08, 4.8334701574503924e-08,
+               -5.9337519786595294e-08, -1.3077539939843064e-08,
+               -5.435540018083884e-08, 5.386222312608879e-08, -4.051441493402308e-08,
+               3.797635272917432e-08, -3.267394887984665e-08, 4.496838101886169e-08,
+               1.419333317542737e-09, -4.018999533172973e-08, -3.496373324196611e-08,
+               -1.0123349269974824e-08, -5.875577357983275e-08, 2.4203234971764687e-08,
+               3.324199937537742e-08, -4.500898853621038e-08, -2.4959373234878512e-08,
+               8.070904833346049e-09, -5.661025426206834e-08, 9.836217174097328e-09,
+               -5.124972091152813e-08, -2.4755326677450284e-08,
+               -4.8496175963919086e-08, -9.235770370707996e-09, -1.141504490931311e-08,
+               -1.1239277952768134e-08, -4.663005626071026e-08, 9.845328108326612e-09,
+               -1.7021804410433106e-08),
 }
-# log2(1 + r) = r P(r), |r| <= 4/135 (fit "log2_pow_f32_table"): relative error 3.0e-12
-# (2**-38.3), so that y log2|x| (up to 160) is off by 2**-31 at most
-POW_F32_LOG2 = (
-    1.4426950408933268,
-    -0.7213475204564821,
-    0.4808982575151027,
-    -0.3606736446714473,
-    0.28881063213381486,
-    -0.24072082284288068,
+# log1p(r) = r - r^2/2 + r^3 P(r) on float32 log's table (fit "log1p_pow_f32_table")
+POW_F32_LOG_TAIL = (  # relative error 4.9e-12 (2**-37.6)
+    F32(0.333333283662796),
+    F32(-0.24999994039535522),
+    F32(0.2001911848783493),
+    F32(-0.16685155034065247),
 )
-# 2**r = 1 + r Q(r), |r| <= 1/32 (fit "exp2_pow_f32_table"): relative error of 2**r
-# 2.3e-9 (0.04 ulp of float32); the 1 is exact, so exact powers of two stay exact
-POW_F32_EXP2 = (
-    0.6931471810367861,
-    0.24023355149643685,
-    0.05550410866800351,
+# exp(r) = 1 + r + r^2 Q(r), |r| <= ln2/64 + 2**-16 (fit "exp_pow_f32_table")
+POW_F32_EXP_TAIL = (  # relative error 9.9e-11 (2**-33.2)
+    F32(0.5000040531158447),
+    F32(0.16666680574417114),
 )
-POW_F32_FIRST_BITS = 0x3FE6600000000000  # 0.69921875 (float32 bits 0x3f330000) as float64
-POW_F32_SHIFT = 1.5 * 2.0**48  # t + this rounds t to a multiple of 1/16 (low bits: 16t)
-# |y| is clamped to this: y log2|x| still over- or underflows wherever it would have
-# (|log2|x|| >= 2**-24 for x != 1), and |t| <= 2**43 keeps the shift's rounding exact
-POW_F32_MAX_Y = 2.0**32
+POW_F32_C_HI = F32(0.021667480)  # ln2/32 to 11 bits: m C_HI is exact for |m| <= 2**13
+POW_F32_C_LO = F32(-6.6310763e-06)  # ln2/32 - C_HI
+POW_F32_INV_C = F32(46.16624)  # 32/ln2
+POW_F32_P_MAX = F32(120.0)  # |y log|x|| beyond: inf or 0 (exp(+-104) already are)
+POW_F32_MAX_Y = F32(2.0**32)  # |y| clamped to this in the special path
 
 
-def _polynomial(w, coefficients, r):
-    """``sum(c[k] r**k)`` by Horner's scheme."""
-    p = w.const(coefficients[-1])
-    for c in reversed(coefficients[:-1]):
-        p = w.fma(p, r, w.const(c))
-    return p
+def _pow_f32_log(v, get, ax, k_offset=None):
+    """``log(ax) = s + tail`` to ~2**-35 relative (see above) on 16 float32 lanes, for
+    a normal ax > 0 (k_offset: subnormals scaled)."""
+    k, i, r, _, hi = reduce_by_table(v, LOG_TABLE_F32, get, ax, k_offset)
+    t, lo = v.fast_two_sum(hi, r)  # |hi| > |r| unless hi = 0
+    rr = v.fmul(r, r)
+    rr_lo = v.fma(r, r, v.fneg(rr))  # r^2 = rr + rr_lo
+    s = v.fma(rr, v.const(-0.5), t)  # t - r^2/2 ...
+    e = v.fma(rr, v.const(-0.5), v.fsub(t, s))  # ... and what its rounding lost
+    q = v.horner(POW_F32_LOG_TAIL, r)
+    lows = v.fma(rr_lo, v.const(-0.5), v.fma(k, v.const(LN2_LO_F32), get("logc_lo", i)))
+    lows = v.fadd(v.fadd(lows, lo), e)
+    return s, v.fma(v.fmul(rr, r), q, lows)
 
 
-def _pow_f32_half(w, get, ax, y):
-    """``2**(y log2 ax)`` on 8 float64 lanes (see above), for ax >= 0 and |y| <=
-    POW_F32_MAX_Y (0, inf and NaN ax give finite logs near -1023 and 1025)."""
-    bits = w.bits(ax)
-    tmp = w.isub(bits, w.iconst(POW_F32_FIRST_BITS))
-    k = w.to_float(w.ashr(tmp, w.iconst(52)))
-    z = w.from_bits(w.isub(bits, w.and_(tmp, w.iconst(-1 << 52))))
-    i = w.lshr(tmp, w.iconst(48))  # the permute reads the low four bits only
-    r = w.fma(z, get("invc", i), w.const(-1.0))  # exact where c = 1
-    t = w.fmul(y, w.fma(r, _polynomial(w, POW_F32_LOG2, r), w.fadd(k, get("logc", i))))
-    shifted = w.fadd(t, w.const(POW_F32_SHIFT))  # 16t in the low bits: j = 16t & 15
-    n = w.fsub(shifted, w.const(POW_F32_SHIFT))  # t rounded to a multiple of 1/16
-    r = w.fsub(t, n)  # exact, |r| <= 1/32
-    two_r = w.fma(r, _polynomial(w, POW_F32_EXP2, r), w.const(1.0))
-    return w.scale2(w.fmul(two_r, get("exp2", w.bits(shifted))), n)  # 2**floor(n)
-
-
-def _pow_f32_magnitude(v, w, get, ax, y):
-    """``ax ** y`` rounded to float32 on 16 lanes, for ax = |x| > 0 finite (or the
-    stand-ins of `_pow_f32_special`) and |y| <= POW_F32_MAX_Y."""
-    (ax_lo, ax_hi), (y_lo, y_hi) = v.widen(ax), v.widen(y)
-    return v.narrow(_pow_f32_half(w, get, ax_lo, y_lo), _pow_f32_half(w, get, ax_hi, y_hi))
+def _pow_f32_magnitude(v, get, ax, y, k_offset=None):
+    """``ax ** y`` on 16 float32 lanes (see above), for a normal ax > 0 and |y| <=
+    POW_F32_MAX_Y (or a stand-in for a special case)."""
+    s, tail = _pow_f32_log(v, get, ax, k_offset)
+    p = v.fmul(y, s)
+    p_lo = v.fma(y, tail, v.fma(y, s, v.fneg(p)))  # y log ax = p + p_lo
+    big = v.const(POW_F32_P_MAX)
+    pc = v.select(v.fcmp("<", p, big), p, big)
+    pc = v.select(v.fcmp(">", pc, v.fneg(big)), pc, v.fneg(big))
+    p_lo = v.select(v.fcmp("==", pc, p), p_lo, v.const(0.0))  # |y p_lo| can be large
+    p = pc
+    # m in the low bits, from p + p_lo: log's low part times y may reach 0.15
+    shifted = v.fma(v.fadd(p, p_lo), v.const(POW_F32_INV_C), v.const(SHIFT_F32))
+    m = v.fsub(shifted, v.const(SHIFT_F32))
+    r = v.fma(m, v.const(-POW_F32_C_HI), p)  # exact: |r| <= 0.011 + |p|/1000
+    r = v.fadd(v.fma(m, v.const(-POW_F32_C_LO), r), p_lo)
+    em1 = v.fma(v.fmul(r, r), v.fma(v.const(POW_F32_EXP_TAIL[1]), r,
+                                    v.const(POW_F32_EXP_TAIL[0])), r)
+    j = v.bits(shifted)  # the permute reads its low five bits: m & 31
+    t_hi = get("exp_hi", j)
+    out = v.fadd(v.fma(t_hi, em1, get("exp_lo", j)), t_hi)
+    return v.scale2(out, v.fmul(m, v.const(1.0 / 32)))  # 2**floor(m/32)
 
 
 def _c99_signs_and_nans(v, x, y, odd_x, out):
@@ -360,31 +382,37 @@ def _c99_signs_and_nans(v, x, y, odd_x, out):
     return v.select(v.fcmp("==", y, v.const(0.0)), v.const(1.0), out)
 
 
-def _pow_f32_special(v, w, get, x, y):
+def _pow_f32_special(v, get, x, y):
     """``x ** y`` on 16 lanes, any x and y (C99's special cases, as np.power)."""
-    ax = v.from_bits(v.and_(v.bits(x), v.iconst(0x7FFFFFFF)))
-    # x = 0, inf (and NaN, made NaN below): only y's sign counts (y = 0 below); the
-    # logs near -1023 and 1025 times +-1 over- or underflow
-    odd_x = v.not_(v.ult(v.isub(v.bits(ax), v.iconst(1)), v.iconst(0x7F7FFFFF)))
-    # y clamped, NaN to the bound, so that 1**NaN = 1 (NaN is restored below)
+    abs_bits = v.and_(v.bits(x), v.iconst(0x7FFFFFFF))
+    ax = v.from_bits(abs_bits)
+    # x = 0, inf, NaN: stand-ins 1/2 and 2 and y = +-200, which under- and overflow
+    # as 0 and inf must (NaN is restored below); a subnormal x is scaled by 2**23
+    odd_x = v.not_(v.ult(v.isub(abs_bits, v.iconst(1)), v.iconst(0x7F7FFFFF)))
+    subnormal = v.ult(v.isub(abs_bits, v.iconst(1)), v.iconst(0x007FFFFF))
+    stand_in = v.select(v.ilt(abs_bits, v.iconst(0x00800000)), v.const(0.5), v.const(2.0))
+    ax = v.select(subnormal, v.fmul(ax, v.const(2.0**23)), ax)
+    ax = v.select(odd_x, stand_in, ax)
+    k_offset = v.select(subnormal, v.const(-23.0), v.const(0.0))
+    # y clamped (NaN to the bound); 1 for x = 1 whatever y (NaN is restored below)
     big = v.const(POW_F32_MAX_Y)
     yc = v.select(v.fcmp("<", y, big), y, big)
-    yc = v.select(v.fcmp(">", yc, v.fsub(v.const(0.0), big)), yc, v.fsub(v.const(0.0), big))
-    out = _pow_f32_magnitude(v, w, get, ax, v.select(odd_x, v.copysign(v.const(1.0), y), yc))
+    yc = v.select(v.fcmp(">", yc, v.fneg(big)), yc, v.fneg(big))
+    yc = v.select(odd_x, v.copysign(v.const(200.0), y), yc)
+    yc = v.select(v.fcmp("==", ax, v.const(1.0)), v.const(0.0), yc)
+    out = _pow_f32_magnitude(v, get, ax, yc, k_offset)
     return _c99_signs_and_nans(v, x, y, odd_x, out)
 
 
 def _pow_f32_vector(v, x, y):
     """The vector body of `pow_f32` (see there), 16 float32 lanes: where every x is
-    positive and finite and every |y| below 2**24, `_pow_f32_magnitude` alone;
-    otherwise `_pow_f32_special`, about 25 operations more for the special cases."""
-    w = v.wide()
-    get = w.table("pow_f32", POW_F32_TABLE)
-    # 0 < x < inf and |y| < 2**24 (no NaN): no special case, no clamp needed
-    ordinary = v.and_(v.ult(v.isub(v.bits(x), v.iconst(1)), v.iconst(0x7F7FFFFF)),
+    normal, positive and finite and every |y| below 2**24, `_pow_f32_magnitude`
+    alone; otherwise `_pow_f32_special`, about 25 operations more."""
+    get = v.table("pow_f32", {**LOG_F32_TABLE, **POW_F32_EXP_TABLE})
+    ordinary = v.and_(v.ult(v.isub(v.bits(x), v.iconst(0x00800000)), v.iconst(0x7F000000)),
                       v.ult(v.and_(v.bits(y), v.iconst(0x7FFFFFFF)), v.iconst(0x4B800000)))
-    return v.if_all(ordinary, lambda: _pow_f32_magnitude(v, w, get, x, y),
-                    lambda: _pow_f32_special(v, w, get, x, y))
+    return v.if_all(ordinary, lambda: _pow_f32_magnitude(v, get, x, y),
+                    lambda: _pow_f32_special(v, get, x, y))
 
 
 _pow_f32 = vector_kernels.kernel_or("pow_f32", types.float32, _pow_f32_vector,
@@ -394,9 +422,11 @@ _pow_f32 = vector_kernels.kernel_or("pow_f32", types.float32, _pow_f32_vector,
 @vecfn
 def pow_f32(x, y):
     """``x ** y`` for float32, within 1 ulp; the special cases of C99 (as np.power).
-    With AVX-512 ``2**(y log2|x|)`` in float64 from 16-entry tables held in
-    registers (`vector_kernels.py`), rounded once, the special cases by selects;
-    elsewhere `_pow_f32_portable`."""
+    With AVX-512 in float32 arithmetic on 16 lanes, log and exp by tables held in
+    registers (`vector_kernels.py`) with pairs where precision is needed, the
+    special cases by selects on a path taken only by a register holding one;
+    elsewhere `_pow_f32_portable` (in float64).
+    """
     return _pow_f32(x, y)
 
 
@@ -463,12 +493,6 @@ POW_F64_MAX_Y = 0x40F0000000000000  # the bits of 2**16: |y lo| < 2**-12 below
 POW_F64_CLAMP = 2000.0  # |y log|x|| beyond this over- or underflows (special path)
 
 
-def _two_sum_fast(w, a, b):
-    """``(s, e)`` with ``s + e = a + b`` exactly, for |a| >= |b| (or a = 0)."""
-    s = w.fadd(a, b)
-    return s, w.fadd(w.fsub(a, s), b)
-
-
 def _pow_f64_log(w, get, ax, k_offset=None):
     """``log(ax) = hi + lo + tail`` to ~2**-68 relative, for a normal ax > 0 (see
     above); k_offset is added to the exponent (subnormals scaled). tail (r^3 P and
@@ -492,10 +516,10 @@ def _pow_f64_log(w, get, ax, k_offset=None):
     # k ln2 + logc1 + logc2: the highs exactly, the lows (below 2**-32) rounded
     t1 = w.fadd(w.fma(k, w.const(LN2_HI), get("logc1_hi", i)), get("logc2_hi", j))
     lo1 = w.fma(k, w.const(LN2_LO), w.fadd(get("logc1_lo", i), get("logc2_lo", j)))
-    t2, lo2 = _two_sum_fast(w, t1, r)  # |t1| > |r| unless t1 = 0
+    t2, lo2 = w.fast_two_sum(t1, r)  # |t1| > |r| unless t1 = 0
     rr = w.fmul(r, r)
     rr_lo = w.fma(r, r, w.fneg(rr))  # r^2 = rr + rr_lo
-    # t2 - rr/2 (rr/2 exact) and what its rounding lost, as `_two_sum_fast` does
+    # t2 - rr/2 (rr/2 exact) and what its rounding lost, as `fast_two_sum` does
     hi = w.fma(rr, w.const(-0.5), t2)
     lo3 = w.fma(rr, w.const(-0.5), w.fsub(t2, hi))
     # log1p(r + p_lo) - log1p(r) = p_lo/(1 + r) = p_lo (1 - r + r^2), to 2**-75
@@ -528,7 +552,7 @@ def _pow_f64_special(v, get, x, y):
     yc = v.select(odd_x, v.copysign(v.const(POW_F64_CLAMP), y), y)
     yc = v.select(v.fcmp("==", ax, v.const(1.0)), v.const(0.0), yc)  # 1 for y = +-inf
     hi, lo, tail = _pow_f64_log(v, get, ax, k_offset)
-    hi, lo = _two_sum_fast(v, hi, v.fadd(lo, tail))  # normalised, for any y
+    hi, lo = v.fast_two_sum(hi, v.fadd(lo, tail))  # normalised, for any y
     p = v.fmul(yc, hi)
     p_lo = v.fma(yc, lo, v.fma(yc, hi, v.fneg(p)))
     # |p| clamped (NaN to the bound), its low part dropped where it was

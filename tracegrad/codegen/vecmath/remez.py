@@ -243,11 +243,6 @@ def _exp2m1_over_r(r):
     return LN2 if r == 0 else mpmath.expm1(r * LN2) / r
 
 
-def _log2p1_over_r(r):
-    # log2(1 + r) / r, with its limit 1/ln2 at r = 0: float32 pow's table-driven log2
-    return 1 / LN2 if r == 0 else mpmath.log1p(r) / (r * LN2)
-
-
 def _log1p_tail3(r):
     # (log1p(r) - r + r^2/2) / r^3, with its limit 1/3 at r = 0: float64 pow's log
     return mpf(1) / 3 if r == 0 else (mpmath.log1p(r) - r + r * r / 2) / r**3
@@ -345,7 +340,8 @@ TAN_Z_MAX = mpf("0.617")
 
 
 # float32 pow's log2 table: r = z/c - 1 reaches 4/135 on the subinterval above 1
-POW_F32_R = mpf(4) / 135
+# float32 pow's exp (power.py): r = p - m ln2/32 (+ p_lo), m rounded from p 32/ln2
+EXP_POW_F32_R = mpmath.log(2) / 64 + mpf(2) ** -16
 # float64 pow's log tables: r = z invc1 invc2 - 1 reaches 0.0020409 (`pow_f64_table`
 # prints the bound), on the second level's subinterval j = -7
 POW_F64_R = mpf("0.002041")
@@ -395,11 +391,13 @@ FITS: dict[str, tuple] = {
     "log2_pow_f32": (_log2_over_s, powers(0, 4), (TINY, LOG_Z_MAX), None),
     "exp2_pow_f32": (_exp2m1_over_r, powers(0, 5), (-0.5, 0.5),
                      lambda r: r / mpmath.power(2, r)),
-    # float32 pow by table (AVX-512, power.py): log2(1 + r) = r P(r) on |r| <= 4/135
-    # (the widest of the table's subintervals), relative; 2^r = 1 + r Q(r) on
-    # |r| <= 1/32, Q relative (2^r is then off by at most |r ln2| times as much)
-    "log2_pow_f32_table": (_log2p1_over_r, powers(0, 5), (-POW_F32_R, POW_F32_R), None),
-    "exp2_pow_f32_table": (_exp2m1_over_r, powers(0, 2), (-mpf(1) / 32, mpf(1) / 32), None),
+    # float32 pow by table (AVX-512, power.py), in float32: log1p(r) = r - r^2/2 + r^3
+    # P(r) on float32 log's table, relative to log1p; exp(r) = 1 + r + r^2 Q(r),
+    # relative to exp(r)
+    "log1p_pow_f32_table": (_log1p_tail3, powers(0, 3), (-LOG_F32_R, LOG_F32_R),
+                            _log1p_tail3_weight),
+    "exp_pow_f32_table": (_exp_tail, powers(0, 1), (-EXP_POW_F32_R, EXP_POW_F32_R),
+                          lambda r: r**2 / mpmath.exp(r)),
     # float64 pow by table (AVX-512): log1p(r) = r - r^2/2 + r^3 P(r) on |r| <=
     # POW_F64_R, relative to log1p; float64 exp by table (exp.py, pow's exp too):
     # exp(r) = 1 + r + r^2 Q(r) on |r| <= ln2/32 + 2**-12 (the low part of pow's
@@ -447,8 +445,8 @@ TABLES = {
     "cos_f64": ("trig", "COS_F64"),
     "log_f64": ("log", "LOG_F64"), "log_f32": ("log", "LOG_F32"), "log_pow": ("power", "LOG_POW"),
     "log2_pow_f32": ("power", "LOG2_POW_F32"), "exp2_pow_f32": ("power", "EXP2_POW_F32"),
-    "log2_pow_f32_table": ("power", "POW_F32_LOG2"),
-    "exp2_pow_f32_table": ("power", "POW_F32_EXP2"),
+    "log1p_pow_f32_table": ("power", "POW_F32_LOG_TAIL"),
+    "exp_pow_f32_table": ("power", "POW_F32_EXP_TAIL"),
     "log1p_pow_f64_table": ("power", "POW_F64_LOG"),
     "log1p_f64_table": ("log", "LOG_F64_TAIL"), "log1p_f32_table": ("log", "LOG_F32_TAIL"),
     "exp_f64_table_poly": ("exp", "EXP_F64_TABLE_POLY"),
@@ -500,27 +498,17 @@ def tanh_f32_table() -> dict[str, tuple[float, ...]]:
 
 # --- float32 pow by table (power.py) ----------------------------------------------
 #
-# log2: z in [0.69921875, 1.3984375) (bits 0x3f330000 on) is cut into 16 subintervals
-# by the top four bits of its float32 mantissa counted from there; each has its
-# centre c (exactly 1 on the one holding 1, so that log2 near 1 is r P(r) with r =
-# z - 1 exact, no cancellation), invc = 1/c rounded and logc = log2(1/invc) rounded
-# (the identity log2 z = log2(z invc) + logc holds for any invc). exp2: 2^(j/16).
+# Its log is float32 log's table (`log_f32_table`); its exp: 2**(j/32) = hi + lo, j =
+# 0 ... 31, both rounded to float32.
 
 
 def pow_f32_table() -> dict[str, tuple[float, ...]]:
-    """The columns of float32 pow's tables, rounded to float64: ``invc``, ``logc``
-    and ``exp2``."""
-    first = 0x3F330000
-    invc, logc = [], []
+    """The columns of float32 pow's exp table, float32 values: ``exp_hi``, ``exp_lo``."""
     with mp.workdps(50):
-        for i in range(16):
-            lo, hi = (float(np.array([first + j * 2**19], np.uint32).view(np.float32)[0])
-                      for j in (i, i + 1))
-            c = 1.0 if lo <= 1.0 < hi else (lo + hi) / 2  # a dyadic: exact
-            invc.append(float(1 / mpf(c)))
-            logc.append(float(-mpmath.log(mpf(invc[-1]), 2)))
-        exp2 = [float(mpmath.power(2, mpf(j) / 16)) for j in range(16)]
-    return {"invc": tuple(invc), "logc": tuple(logc), "exp2": tuple(exp2)}
+        exact = [mpmath.power(2, mpf(j) / 32) for j in range(32)]
+        hi = [float(np.float32(float(e))) for e in exact]
+        lo = [float(np.float32(float(e - mpf(h)))) for e, h in zip(exact, hi)]
+    return {"exp_hi": tuple(hi), "exp_lo": tuple(lo)}
 
 
 # --- float64 pow by table (power.py) ----------------------------------------------
@@ -680,7 +668,7 @@ def tanh_f64_table() -> dict[str, tuple[float, ...]]:
 # columns that `check` compares exactly (they are computed, not fitted)
 PIECEWISE = {
     "tanh_f32_table": (tanh_f32_table, "hyperbolic", "TANH_F32_TABLE"),
-    "pow_f32_table": (pow_f32_table, "power", "POW_F32_TABLE"),
+    "pow_f32_table": (pow_f32_table, "power", "POW_F32_EXP_TABLE"),
     "pow_f64_table": (pow_f64_table, "power", "POW_F64_TABLE"),
     "log_f64_table": (log_f64_table, "log", "LOG_F64_TABLE"),
     "log_f32_table": (log_f32_table, "log", "LOG_F32_TABLE"),

@@ -133,6 +133,19 @@ class VectorBuilder:
     def fabs(self, a: ir.Value) -> ir.Value:
         return self._float_op("llvm.fabs", a)
 
+    def fast_two_sum(self, a: ir.Value, b: ir.Value) -> tuple[ir.Value, ir.Value]:
+        """``(s, e)`` with ``s = a + b`` rounded and ``s + e = a + b`` exactly, for
+        |a| >= |b| (or a = 0)."""
+        s = self.fadd(a, b)
+        return s, self.fadd(self.fsub(a, s), b)
+
+    def horner(self, coefficients: Sequence[float], r: ir.Value) -> ir.Value:
+        """``sum(c[k] r**k)`` by Horner's scheme (constant coefficients)."""
+        p = self.const(coefficients[-1])
+        for c in reversed(coefficients[:-1]):
+            p = self.fma(p, r, self.const(c))
+        return p
+
     def copysign(self, magnitude: ir.Value, sign: ir.Value) -> ir.Value:
         """`magnitude` with the sign bit of `sign` (one ``vpternlog``)."""
         return self._float_op("llvm.copysign", magnitude, sign)
