@@ -1,5 +1,5 @@
-"""float64 exp, tanh, sinh, cosh, log, log2 and log10 by table (AVX-512), and the
-table-free versions other CPUs run.
+"""float64 exp, tanh, sinh, cosh, log, log2, log10 and log1p by table (AVX-512), and
+the table-free versions other CPUs run.
 
 exp's table kernel takes a slower path for a register of 8 lanes holding an |x| of
 708 or more or a NaN (clamping, and the subnormal rounding): results there must be
@@ -12,7 +12,8 @@ the sum, so that they overflow exactly where the result does (|x| > 710.47); sin
 changes method at |x| = 1/2. log, log2 and log10 cut their argument at the table's
 subintervals (the one holding 1 has c = 1, where the result must keep its relative
 accuracy), and take a slower path for a register holding a zero, negative, subnormal,
-inf or NaN argument. The table-free versions are no longer what the loops on this
+inf or NaN argument; log1p adds the rounding error of 1 + x, as large as the result
+just above its tiny threshold. The table-free versions are no longer what the loops on this
 machine call, so they are swept here directly (`test_accuracy.py` and
 `test_special_values.py` check the ``vm_`` functions too).
 """
@@ -43,9 +44,15 @@ SPECIALS["log"] = SPECIALS["log2"] = SPECIALS["log10"] = [
     np.nextafter(2.2250738585072014e-308, 0), 1.7976931348623157e308, 1.0,
     np.nextafter(1.0, 0), np.nextafter(1.0, 2), 0.98046875, 1.0234375, 0.69921875,
     1.3984375, 0.5, 2.0, 2.0**-1074, 2.0**1023, 10.0, 1000.0, 1e22, 1e-5]
+# log1p: around its tiny threshold 2**-54, where 1 + x rounds to 1 +- an ulp (its
+# rounding error as large as the result), near -1, and up to the largest float
+SPECIALS["log1p"] = [
+    np.nan, np.inf, -np.inf, 0.0, -0.0, -1.0, -1.5, -5e-324, 5e-324, 1e-310, 2.0**-54,
+    np.nextafter(2.0**-54, 0), -(2.0**-54), -5.5586646954801816e-17, 2.0**-53,
+    1.8016679801225498e-16, -0.5, np.nextafter(-1.0, 0), 1.0, 1e308, 1.7976931348623157e308]
 NUMPY = {"exp": np.exp, "tanh": np.tanh, "sinh": np.sinh, "cosh": np.cosh,
-         "log": np.log, "log2": np.log2, "log10": np.log10}
-LOGS = ("log", "log2", "log10")
+         "log": np.log, "log2": np.log2, "log10": np.log10, "log1p": np.log1p}
+LOGS = ("log", "log2", "log10", "log1p")
 
 if np.finfo(np.longdouble).nmant < 60:  # pragma: no cover - not x86 Linux
     pytest.skip("needs an extended-precision longdouble as reference", allow_module_level=True)
@@ -74,7 +81,11 @@ def _inputs(op: str, rng) -> np.ndarray:
     range, around the change of method (and tanh's end of the exact sums), near
     overflow, tiny arguments; the logs: the whole range, near 1, across the table's
     subintervals, subnormals (the slower path)."""
-    if op in LOGS:
+    if op == "log1p":
+        parts = [rng.uniform(-1, 1, 40_000), np.expm1(rng.uniform(-40, 709, 16_000)),
+                 -1 + 2.0 ** rng.uniform(-53, -1, 8_000), rng.uniform(-0.06, 0.06, 8_000),
+                 2.0 ** rng.uniform(-60, -20, 8_000) * rng.choice([-1.0, 1.0], 8_000)]
+    elif op in LOGS:
         parts = [2.0 ** rng.uniform(-1022, 1024, 40_000), 1 + rng.uniform(-0.05, 0.05, 8_000),
                  1 + rng.uniform(-1e-9, 1e-9, 4_000), rng.uniform(0.69, 1.41, 8_000),
                  2.0 ** rng.uniform(-1074, -1022, 4_000)]

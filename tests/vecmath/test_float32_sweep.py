@@ -53,8 +53,8 @@ CASES = {
     "acos": (lambda: _both_signs(1e-45, 1.0), np.arccos),
 }
 # computed in float32 arithmetic: no conversion to float64 in the loop
-IN_FLOAT32 = ["exp", "expm1", "log", "log2", "log10", "tanh", "sinh", "cosh", "atan",
-              "atan2", "asin", "acos", "pow"]
+IN_FLOAT32 = ["exp", "expm1", "log", "log2", "log10", "log1p", "tanh", "sinh", "cosh",
+              "atan", "atan2", "asin", "acos", "pow"]
 
 
 @pytest.mark.parametrize("op", sorted(CASES))
@@ -69,7 +69,7 @@ def test_dense_float32_sweep_within_one_ulp(kernels, op):
     assert err[worst] < 1.0, f"{op}: {err[worst]:.3f} ulp at {x[worst]!r}: got {got[worst]!r}"
 
 
-@pytest.mark.parametrize("op", ["tanh", "log", "log2", "log10"])
+@pytest.mark.parametrize("op", ["tanh", "log", "log2", "log10", "log1p"])
 def test_without_tables_within_one_ulp(op):
     """The table-free float32 versions, which CPUs without AVX-512 run, on the sweep
     too."""

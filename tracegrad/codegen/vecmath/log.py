@@ -159,15 +159,16 @@ def _inv_one_plus_m1(f):
 
 
 @vecfn
-def log1p_f64(x):
-    """``log(1 + x)`` for float64, accurate for tiny x; -1, below -1, inf, NaN as NumPy.
+def _log1p_f64_portable(x):
+    """``log(1 + x)`` for float64 without tables (CPUs without AVX-512), accurate for
+    tiny x; -1, below -1, inf, NaN as NumPy.
 
     ``u = 1 + x`` is rounded, but its rounding error c is known exactly
     (`two_sum`), and ``log(1+x) = log(u) + log(1 + c/u) ~ log(u) + c/u``, with
     ``c/u = c 2**-k / (1 + f)`` from `_inv_one_plus_m1` (one division fewer).
     u is at least 2**-53 (x > -1): a normal number, so no subnormal scaling.
 
-    >>> log1p_f64(1e-20)  # doctest: +SKIP
+    >>> _log1p_f64_portable(1e-20)  # doctest: +SKIP
     1e-20
     """
     u, c = two_sum(1.0, x)
@@ -333,8 +334,8 @@ def _log10_f32_portable(x):
 
 
 @vecfn
-def log1p_f32(x):
-    """``log(1 + x)`` for float32, in float64: ``1 + x`` is exact there for every
+def _log1p_f32_portable(x):
+    """``log(1 + x)`` for float32 without tables, in float64: ``1 + x`` is exact there for every
     float32 x from 2**-25 (below, the result is x) up to 2**53, and beyond, its
     rounding no longer shows in a float32 result. So `log_reduced_f32` of it, one
     rounding."""
@@ -447,6 +448,7 @@ class _LogTable:
     inv_ln10: tuple  # (hi, lo)
     subnormal_scale: float  # 2**s, with k_offset -s
     exact_r: bool  # r = z invc - 1 is exact: no p_lo
+    log1p_tiny: float  # |x| below: log1p(x) rounds to x
 
     @property
     def normal_bits(self) -> int:
@@ -459,10 +461,12 @@ class _LogTable:
 
 LOG_TABLE_F64 = _LogTable(types.float64, LOG_F64_TABLE, LOG_F64_TAIL, 0x3FE6600000000000, 52,
                           48, (LN2_HI, LN2_LO), (INV_LN2_HI, INV_LN2_LO),
-                          (INV_LN10_HI, INV_LN10_LO), 2.0**54, exact_r=False)
+                          (INV_LN10_HI, INV_LN10_LO), 2.0**54, exact_r=False,
+                          log1p_tiny=2.0**-54)
 LOG_TABLE_F32 = _LogTable(types.float32, LOG_F32_TABLE, LOG_F32_TAIL, 0x3F330000, 23, 18,
                           (LN2_HI_F32, LN2_LO_F32), (INV_LN2_HI_F32, INV_LN2_LO_F32),
-                          (INV_LN10_HI_F32, INV_LN10_LO_F32), 2.0**23, exact_r=True)
+                          (INV_LN10_HI_F32, INV_LN10_LO_F32), 2.0**23, exact_r=True,
+                          log1p_tiny=2.0**-25)
 
 
 def reduce_by_table(v, spec: _LogTable, get, x, k_offset=None):
@@ -490,7 +494,11 @@ def reduce_by_table(v, spec: _LogTable, get, x, k_offset=None):
 def _ln_by_table(v, spec: _LogTable, get, x, k_offset=None):
     """``log x = t + tail`` (see above) for a normal x > 0, t holding the leading
     part exactly; k_offset is added to the exponent (subnormals scaled)."""
-    k, i, r, p_lo, hi = reduce_by_table(v, spec, get, x, k_offset)
+    return _ln_reduced(v, spec, get, *reduce_by_table(v, spec, get, x, k_offset))
+
+
+def _ln_reduced(v, spec: _LogTable, get, k, i, r, p_lo, hi):
+    """`_ln_by_table` from the reduction (`reduce_by_table`)."""
     t, lo = v.fast_two_sum(hi, r)  # |hi| > |r| unless hi = 0
     q = v.horner((-0.5, *spec.tail), r)
     lows = v.fadd(v.fma(k, v.const(spec.ln2[1]), get("logc_lo", i)), lo)
@@ -552,10 +560,48 @@ def _log_kernels(spec: _LogTable, portables) -> tuple:
                                                    portables))
 
 
+def _log1p_by_table(spec: _LogTable):
+    """The vector body of log1p: ``log(u) + c/u`` with ``u = 1 + x`` rounded and c
+    its rounding error (`two_sum`): log(u) by `_ln_by_table`, and ``c/u = c 2**-k
+    invc/(1 + r) ~ c 2**-k invc (1 - r)`` from the same reduction, no division (c is
+    below an ulp of u: a relative error r^2 of c/u moves the result by r^2 of an
+    ulp where u is near 1, less elsewhere). u >= 2**-53 is normal. x <= -1, inf,
+    NaN and |x| below `log1p_tiny` (the result rounds to x) take a second path."""
+    tiny = spec.log1p_tiny
+
+    def log1p(v, get, x):
+        u, c = v.two_sum(v.const(1.0), x)
+        k, i, r, p_lo, hi = reduce_by_table(v, spec, get, u)
+        t, tail = _ln_reduced(v, spec, get, k, i, r, p_lo, hi)
+        cr = v.fmul(c, get("invc", i))
+        # c invc (1 - r) rounded once: near 1, c may be as large as the result
+        cu = v.scale2(v.fma(v.fneg(r), cr, cr), v.fneg(k))
+        return v.fadd(t, v.fadd(tail, cu))
+
+    def body(v, x):
+        get = v.table(f"log_f{spec.scalar.bitwidth}", spec.columns)
+        ordinary = v.and_(v.and_(v.fcmp(">", x, v.const(-1.0)), v.fcmp("<", x, v.const(np.inf))),
+                          v.fcmp(">=", v.fabs(x), v.const(tiny)))
+
+        def special():
+            y = log1p(v, get, x)  # nonsense for the lanes selected below
+            y = v.select(v.fcmp("==", x, v.const(-1.0)), v.const(-np.inf), y)
+            y = v.select(v.fcmp("<", x, v.const(-1.0)), v.const(np.nan), y)
+            y = v.select(v.fcmp("<", x, v.const(np.inf)), y, v.fadd(x, x))
+            return v.select(v.fcmp("<", v.fabs(x), v.const(tiny)), x, y)
+
+        return v.if_all(ordinary, lambda: log1p(v, get, x), special)
+    return body
+
+
 _log_f64, _log2_f64, _log10_f64 = _log_kernels(
     LOG_TABLE_F64, (_log_f64_portable, _log2_f64_portable, _log10_f64_portable))
 _log_f32, _log2_f32, _log10_f32 = _log_kernels(
     LOG_TABLE_F32, (_log_f32_portable, _log2_f32_portable, _log10_f32_portable))
+_log1p_f64 = vector_kernels.kernel_or("log1p_f64", types.float64,
+                                      _log1p_by_table(LOG_TABLE_F64), _log1p_f64_portable)
+_log1p_f32 = vector_kernels.kernel_or("log1p_f32", types.float32,
+                                      _log1p_by_table(LOG_TABLE_F32), _log1p_f32_portable)
 
 
 @vecfn
@@ -606,3 +652,22 @@ def log10_f32(x):
     """``log10(x)`` for float32, within 1 ulp; as `log2_f32`, times 1/ln10
     (`_log10_f32_portable` without AVX-512)."""
     return _log10_f32(x)
+
+
+@vecfn
+def log1p_f64(x):
+    """``log(1 + x)`` for float64, within 1 ulp, accurate for tiny x; -1, below -1,
+    inf, NaN as NumPy. With AVX-512 from log's table (`_log1p_by_table`); elsewhere
+    `_log1p_f64_portable`.
+
+    >>> log1p_f64(1e-20)  # doctest: +SKIP
+    1e-20
+    """
+    return _log1p_f64(x)
+
+
+@vecfn
+def log1p_f32(x):
+    """``log(1 + x)`` for float32, within 1 ulp; as `log1p_f64`, in float32 arithmetic
+    on 16 lanes (`_log1p_f32_portable`, in float64, without AVX-512)."""
+    return _log1p_f32(x)

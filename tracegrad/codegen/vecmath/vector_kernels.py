@@ -139,6 +139,13 @@ class VectorBuilder:
         s = self.fadd(a, b)
         return s, self.fadd(self.fsub(a, s), b)
 
+    def two_sum(self, a: ir.Value, b: ir.Value) -> tuple[ir.Value, ir.Value]:
+        """``(s, e)`` with ``s = a + b`` rounded and ``s + e = a + b`` exactly, for any
+        a and b (Knuth's: six operations)."""
+        s = self.fadd(a, b)
+        bb = self.fsub(s, a)
+        return s, self.fadd(self.fsub(a, self.fsub(s, bb)), self.fsub(b, bb))
+
     def horner(self, coefficients: Sequence[float], r: ir.Value) -> ir.Value:
         """``sum(c[k] r**k)`` by Horner's scheme (constant coefficients)."""
         p = self.const(coefficients[-1])
