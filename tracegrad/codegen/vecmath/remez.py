@@ -476,21 +476,24 @@ def tanh_f32_pieces() -> list[tuple[float, float]]:
 
 def tanh_f32_table() -> dict[str, tuple[float, ...]]:
     """The columns of float32 tanh's table, one entry per piece, rounded to float32
-    as the code holds them: ``c0_hi``, ``c0_lo`` and ``c1`` ... ``c5``."""
-    columns: dict[str, list[float]] = {k: [] for k in ("c0_hi", "c0_lo", "c1", "c2", "c3",
-                                                        "c4", "c5")}
+    as the code holds them: ``mid`` (the piece's middle, 0 on the first), ``s`` (1 on
+    the first piece, where r itself is added last, else 0), ``c0_hi``, ``c0_lo`` and
+    ``c1`` ... ``c5``."""
+    columns: dict[str, list[float]] = {k: [] for k in ("mid", "s", "c0_hi", "c0_lo", "c1",
+                                                        "c2", "c3", "c4", "c5")}
     for i, (lo, hi) in enumerate(tanh_f32_pieces()):
         if i == 0:  # (tanh(r) - r)/r = c3 r^2 + c5 r^4, relative to tanh(r)
             odd = remez(lambda r: (mpmath.tanh(r) - r) / r, [lambda r: r**2, lambda r: r**4],
                         (TINY, hi), lambda r: r / mpmath.tanh(r), grid=300)
-            c0, tail = mpf(0), [0, 0, odd.coefficients[0], 0, odd.coefficients[1]]
+            mid, c0, tail = 0.0, mpf(0), [0, 0, odd.coefficients[0], 0, odd.coefficients[1]]
         else:
             mid = (lo + hi) / 2
             piece = remez(lambda r, m=mid: mpmath.tanh(m + r), powers(0, 5),
                           (lo - mid, hi - mid), relative=True, grid=300)
             c0, tail = piece.coefficients[0], piece.coefficients[1:]
         c0_hi = float(np.float32(c0))
-        for name, value in (("c0_hi", c0_hi), ("c0_lo", c0 - c0_hi),
+        for name, value in (("mid", mid), ("s", 1.0 if i == 0 else 0.0), ("c0_hi", c0_hi),
+                            ("c0_lo", c0 - c0_hi),
                             *((f"c{k + 1}", c) for k, c in enumerate(tail))):
             columns[name].append(float(np.float32(value)))
     return {name: tuple(values) for name, values in columns.items()}
