@@ -1,20 +1,22 @@
-"""float64 exp, tanh, sinh, cosh, log, log2, log10 and log1p by table (AVX-512), and
-the table-free versions other CPUs run.
+"""float64 exp, expm1, tanh, sinh, cosh, log, log2, log10 and log1p by table
+(AVX-512), and the table-free versions other CPUs run.
 
-exp's table kernel takes a slower path for a register of 8 lanes holding an |x| of
-708 or more or a NaN (clamping, and the subnormal rounding): results there must be
-within 1 ulp down to the smallest subnormal, inf, 0 and NaN as NumPy, and the other
-lanes of such a register must come out bit for bit as they do without it. tanh's
-changes method at |x| = 1/8 (odd polynomial below, ``1 - 2/(exp(2|x|) + 1)`` above)
-and saturates from 19.06; its table's 52-bit entries keep ``2**m hi + 1`` exact up to
-m = 51 (|x| ~ 17.7). sinh and cosh sum quarters of exp(|x|) and exp(-|x|) and double
-the sum, so that they overflow exactly where the result does (|x| > 710.47); sinh
-changes method at |x| = 1/2. log, log2 and log10 cut their argument at the table's
-subintervals (the one holding 1 has c = 1, where the result must keep its relative
-accuracy), and take a slower path for a register holding a zero, negative, subnormal,
-inf or NaN argument; log1p adds the rounding error of 1 + x, as large as the result
-just above its tiny threshold. The table-free versions are no longer what the loops on this
-machine call, so they are swept here directly (`test_accuracy.py` and
+exp's table kernel takes a slower path for a register of 8 lanes holding an |x| of 708
+or more or a NaN (clamping, and the subnormal rounding): results there must be within 1
+ulp down to the smallest subnormal, inf, 0 and NaN as NumPy, and the other lanes of such
+a register must come out bit for bit as they do without it. tanh's changes method at |x|
+= 1/8 (odd polynomial below, ``1 - 2/(exp(2|x|) + 1)`` above) and saturates from 19.06;
+its table's 52-bit entries keep ``2**m hi + 1`` exact up to m = 51 (|x| ~ 17.7). sinh
+and cosh sum quarters of exp(|x|) and exp(-|x|) and double the sum, so that they
+overflow exactly where the result does (|x| > 710.47); sinh changes method at |x| = 1/2.
+expm1 rounds its table step toward zero, so that 2**e - 1 and exp(r) - 1 never cancel
+(tested where they would have), and takes a slower path for a register holding |x| <
+2**-54, x <= -40, x >= 709, inf or NaN. log, log2 and log10 cut their argument at the
+table's subintervals (the one holding 1 has c = 1, where the result must keep its
+relative accuracy), and take a slower path for a register holding a zero, negative,
+subnormal, inf or NaN argument; log1p adds the rounding error of 1 + x, as large as the
+result just above its tiny threshold. The table-free versions are no longer what the
+loops on this machine call, so they are swept here directly (`test_accuracy.py` and
 `test_special_values.py` check the ``vm_`` functions too).
 """
 
@@ -50,8 +52,16 @@ SPECIALS["log1p"] = [
     np.nan, np.inf, -np.inf, 0.0, -0.0, -1.0, -1.5, -5e-324, 5e-324, 1e-310, 2.0**-54,
     np.nextafter(2.0**-54, 0), -(2.0**-54), -5.5586646954801816e-17, 2.0**-53,
     1.8016679801225498e-16, -0.5, np.nextafter(-1.0, 0), 1.0, 1e308, 1.7976931348623157e308]
+# expm1: its tiny threshold, the table steps near 0 (where 2**e - 1 and exp(r) - 1
+# would cancel if e were rounded to nearest), -1 from -38 on, overflow from 709.78
+SPECIALS["expm1"] = [
+    np.nan, np.inf, -np.inf, 0.0, -0.0, 5e-324, -1e-310, 2.0**-54, -(2.0**-54),
+    np.nextafter(2.0**-54, 0), 0.022129647651998208, -0.06408081272947025,
+    -0.9916470406042317, 0.059261112000835336, np.log(2) / 16, -np.log(2) / 16,
+    -37.0, -38.5, -40.0, -41.0, 709.0, 709.78, 709.79, 710.0, 1e300, -1e300]
 NUMPY = {"exp": np.exp, "tanh": np.tanh, "sinh": np.sinh, "cosh": np.cosh,
-         "log": np.log, "log2": np.log2, "log10": np.log10, "log1p": np.log1p}
+         "log": np.log, "log2": np.log2, "log10": np.log10, "log1p": np.log1p,
+         "expm1": np.expm1}
 LOGS = ("log", "log2", "log10", "log1p")
 
 if np.finfo(np.longdouble).nmant < 60:  # pragma: no cover - not x86 Linux
@@ -81,7 +91,12 @@ def _inputs(op: str, rng) -> np.ndarray:
     range, around the change of method (and tanh's end of the exact sums), near
     overflow, tiny arguments; the logs: the whole range, near 1, across the table's
     subintervals, subnormals (the slower path)."""
-    if op == "log1p":
+    if op == "expm1":
+        parts = [rng.uniform(-45, 710, 40_000), rng.uniform(-1.5, 1.5, 16_000),
+                 rng.uniform(-0.1, 0.1, 8_000), rng.uniform(708, 709.8, 4_000),
+                 rng.uniform(-42, -36, 4_000),
+                 2.0 ** rng.uniform(-60, -1, 8_000) * rng.choice([-1.0, 1.0], 8_000)]
+    elif op == "log1p":
         parts = [rng.uniform(-1, 1, 40_000), np.expm1(rng.uniform(-40, 709, 16_000)),
                  -1 + 2.0 ** rng.uniform(-53, -1, 8_000), rng.uniform(-0.06, 0.06, 8_000),
                  2.0 ** rng.uniform(-60, -20, 8_000) * rng.choice([-1.0, 1.0], 8_000)]
@@ -103,7 +118,7 @@ def _inputs(op: str, rng) -> np.ndarray:
     return np.concatenate([*parts, SPECIALS[op]])
 
 
-@pytest.mark.parametrize("op", ["exp", "tanh", "sinh", "cosh", *LOGS])
+@pytest.mark.parametrize("op", ["exp", "expm1", "tanh", "sinh", "cosh", *LOGS])
 def test_table_kernel_within_one_ulp_and_special_values_as_numpy(kernels, op):
     x = _inputs(op, np.random.default_rng(RNG_SEED))
     _check(op, kernels.run(op, x), x)
@@ -143,13 +158,13 @@ def test_log_special_lanes_leave_the_others_alone(kernels, op):
                                       NUMPY[op](changed[lane][changed[lane] != 1e-310]))
 
 
-@pytest.mark.parametrize("op", ["exp", "tanh", "sinh", "cosh", *LOGS])
+@pytest.mark.parametrize("op", ["exp", "expm1", "tanh", "sinh", "cosh", *LOGS])
 def test_without_tables_within_one_ulp(op):
     """The table-free versions, which CPUs without AVX-512 run, on the same inputs."""
     numba = pytest.importorskip("numba")
     from tracegrad.codegen.vecmath import exp, hyperbolic, log
 
-    module = exp if op == "exp" else log if op in LOGS else hyperbolic
+    module = exp if op in ("exp", "expm1") else log if op in LOGS else hyperbolic
     portable = getattr(module, f"_{op}_f64_portable")
 
     @numba.njit(error_model="numpy")

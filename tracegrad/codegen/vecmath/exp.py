@@ -188,13 +188,14 @@ def _exp_f64_portable(x):
 
 
 @vecfn
-def expm1_f64(x):
-    """``exp(x) - 1`` for float64, accurate also for tiny x; -0.0, inf, NaN as NumPy.
+def _expm1_f64_portable(x):
+    """``exp(x) - 1`` for float64 without tables (CPUs without AVX-512), accurate
+    also for tiny x; -0.0, inf, NaN as NumPy.
 
     See `expm1_parts`; n = 1024 (x near overflow) is done as 2 * (n = 1023), so
     that 2**n stays finite.
 
-    >>> expm1_f64(1e-10)  # doctest: +SKIP
+    >>> _expm1_f64_portable(1e-10)  # doctest: +SKIP
     1.00000000005e-10
     """
     hi, lo, n = expm1_parts(_clamp(x, X_MIN, X_MAX))
@@ -475,6 +476,83 @@ def _exp_f64_vector(v, x):
 
 _exp_f64 = vector_kernels.kernel_or("exp_f64", types.float64, _exp_f64_vector,
                                    _exp_f64_portable)
+
+
+# expm1 by the same table, the step e (a multiple of 1/16) rounded toward zero so that
+# 2**e - 1 and exp(r) - 1 have the same sign and never cancel: x = e ln2 + r with
+# |r| < ln2/16, 2**e = hi 2**m with m = floor(e), and ``expm1(x) = 2**m ((hi - 2**-m)
+# + hi r + hi (tail + r^2 Q(r)))`` (Q of degree 6, fit "expm1_f64_table_poly",
+# 2**-66). hi - 2**-m (a pair: it rounds for m < -1 and m > 52) and hi r are summed
+# exactly, the rest is small, and the result is rounded once and scaled exactly.
+# Near 0 (e = 0) the sum is hi r = r itself.
+EXPM1_TINY = 2.0**-54  # |x| below: expm1(x) rounds to x
+EXPM1_LOW = -40.0  # x below: expm1(x) rounds to -1 (2**-m stays finite above)
+EXPM1_HIGH = 709.0  # x above: near overflow (m = 1023, 1024), or inf
+EXPM1_F64_TABLE_POLY = (
+    0.5,
+    0.16666666666667124,
+    0.04166666666665796,
+    0.008333333320655284,
+    0.0013888888964769615,
+    0.0001984233004163926,
+    2.4800113601164404e-05,
+)
+
+
+def _expm1_f64_table(v, x):
+    get = v.table("exp_f64", EXP_F64_TABLE)
+    e = v.trunc_to(v.fmul(x, v.const(LOG2E)), 4)  # x/ln2 toward 0, a multiple of 1/16
+    j = v.bits(v.fadd(e, v.const(EXP_SHIFT)))  # 16e in the low bits
+    r_hi = v.fma(e, v.const(-LN2_HI), x)  # exact
+    r = v.fma(e, v.const(-LN2_LO), r_hi)
+    r_lo = v.fma(e, v.const(-LN2_LO), v.fsub(r_hi, r))  # r + r_lo = x - e ln2
+    rr = v.fmul(r, r)
+    hi = get("hi", j)
+    m = v.floor(e)
+    d, d_lo = v.two_sum(hi, v.fneg(v.scale2(v.const(1.0), v.fneg(m))))  # hi - 2**-m
+    # d + hi r exactly (hi r as a pair, and d's exponent is at least hi r's), the
+    # rest (hi (tail + r^2 Q) and the low parts) small: one rounding that counts
+    p = v.fmul(hi, r)
+    s, s_lo = v.fast_two_sum(d, p)
+    lows = v.fma(hi, r_lo, v.fadd(v.fadd(v.fma(hi, r, v.fneg(p)), s_lo), d_lo))
+    tail = get("tail", j)  # 2**(j/16) = hi (1 + tail): times exp(r), tail r counts here
+    rest = v.fma(hi, v.fma(rr, estrin_vector(v, EXPM1_F64_TABLE_POLY, r, rr),
+                           v.fma(tail, r, tail)), lows)
+    return v.scale2(v.fadd(s, rest), m)
+
+
+def _expm1_f64_vector(v, x):
+    """The vector body of `expm1_f64`: `_expm1_f64_table` where every x is in
+    [-40, 709] and |x| >= 2**-54, else x clamped and -1, inf, NaN and x itself
+    selected where they are the result."""
+    inside = v.and_(v.fcmp(">", x, v.const(EXPM1_LOW)), v.fcmp("<", x, v.const(EXPM1_HIGH)))
+    ordinary = v.and_(inside, v.fcmp(">=", v.fabs(x), v.const(EXPM1_TINY)))
+
+    def special():
+        low, high = v.const(EXPM1_LOW), v.const(X_MAX)
+        xc = v.select(v.fcmp("<", x, low), low, x)
+        xc = v.select(v.fcmp(">", xc, high), high, xc)  # NaN stays NaN
+        y = _expm1_f64_table(v, xc)  # inf from 709.79 on (vscalefpd)
+        y = v.select(v.fcmp("<", x, low), v.const(-1.0), y)
+        return v.select(v.fcmp_unordered(">=", v.fabs(x), v.const(EXPM1_TINY)), y, x)
+
+    return v.if_all(ordinary, lambda: _expm1_f64_table(v, x), special)
+
+
+_expm1_f64 = vector_kernels.kernel_or("expm1_f64", types.float64, _expm1_f64_vector,
+                                     _expm1_f64_portable)
+
+
+@vecfn
+def expm1_f64(x):
+    """``exp(x) - 1`` for float64, within 1 ulp, accurate also for tiny x; -0.0, inf,
+    NaN as NumPy. With AVX-512 from exp's table (`_expm1_f64_table`), no division;
+    elsewhere `_expm1_f64_portable`.
+
+    >>> expm1_f64(1e-10)  # doctest: +SKIP
+    1.00000000005e-10
+    """
+    return _expm1_f64(x)
 
 
 @vecfn

@@ -349,6 +349,7 @@ LOG_F64_R = mpf("0.02963")  # the first level's (float64 log by table)
 LOG_F32_R = mpf("0.03101")  # float32 log by table's (`log_f32_bound`)
 # and its exp's reduced argument: ln2/32, and the low part of y log|x| (below 2**-12)
 EXP_F64_TABLE_R = LN2 / 32 + mpf(2) ** -12
+EXPM1_F64_TABLE_R = LN2 / 16 * (1 + mpf(2) ** -20)
 
 
 FITS: dict[str, tuple] = {
@@ -411,6 +412,9 @@ FITS: dict[str, tuple] = {
                         _log1p_tail3_weight),
     "exp_f64_table_poly": (_exp_tail, powers(0, 5), (-EXP_F64_TABLE_R, EXP_F64_TABLE_R),
                           lambda r: r**2 / mpmath.exp(r)),
+    # float64 expm1 by exp's table (exp.py), its step rounded toward zero: |r| < ln2/16
+    "expm1_f64_table_poly": (_exp_tail, powers(0, 6), (-EXPM1_F64_TABLE_R, EXPM1_F64_TABLE_R),
+                            lambda r: r**2 / mpmath.exp(r)),
     # erf(x) = x + x R(x^2) on |x| <= 1 (f64), erf(x) = x P(x^2) on |x| <= 1.5 (f32)
     "erf_f64": (_erf_over_x_m1, powers(0, 12), (0, 1), lambda z: 1 / _erf_over_x(z)),
     "erf_f32": (_erf_over_x, powers(0, 8), (0, mpf("2.25")), None),
@@ -450,6 +454,7 @@ TABLES = {
     "log1p_pow_f64_table": ("power", "POW_F64_LOG"),
     "log1p_f64_table": ("log", "LOG_F64_TAIL"), "log1p_f32_table": ("log", "LOG_F32_TAIL"),
     "exp_f64_table_poly": ("exp", "EXP_F64_TABLE_POLY"),
+    "expm1_f64_table_poly": ("exp", "EXPM1_F64_TABLE_POLY"),
     "erf_f64": ("erf", "ERF_F64"), "erf_f32": ("erf", "ERF_F32"),
     "erfc_f64": ("erf", "ERFC_F64"), "erfc_f32": ("erf", "ERFC_F32"),
     "atan_f64": ("inverse_trig", "ATAN_F64"), "atan_f32": ("inverse_trig", "ATAN_F32"),

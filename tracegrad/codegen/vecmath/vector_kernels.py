@@ -253,6 +253,21 @@ class VectorBuilder:
         """x rounded to an integer, ties to even (``vrndscale``)."""
         return self._float_op("llvm.rint", x)
 
+    def floor(self, x: ir.Value) -> ir.Value:
+        """x rounded down to an integer (``vrndscale``)."""
+        return self._float_op("llvm.floor", x)
+
+    def trunc_to(self, x: ir.Value, fraction_bits: int) -> ir.Value:
+        """x rounded toward zero to a multiple of ``2**-fraction_bits`` (one
+        ``vrndscale``)."""
+        kind = "s" if self.scalar == types.float32 else "d"
+        mask = ir.IntType(self.lanes)
+        fn = self._intrinsic(f"llvm.x86.avx512.mask.rndscale.p{kind}.512",
+                             [self.float, ir.IntType(32), self.float, mask, ir.IntType(32)],
+                             self.float)
+        imm = ir.Constant(ir.IntType(32), (fraction_bits << 4) | 0b1011)  # toward 0, quiet
+        return self.b.call(fn, [x, imm, x, ir.Constant(mask, -1), ir.Constant(ir.IntType(32), 4)])
+
     # float32 <-> float64: a register of 16 float32 lanes is two of 8 float64 lanes
     def wide(self) -> VectorBuilder:
         """The builder for float64 vectors of the same register width, on the same
