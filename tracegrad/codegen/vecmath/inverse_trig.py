@@ -129,8 +129,8 @@ ASIN_F32 = (
 
 
 @vecfn
-def atan_parts(a, a_lo):
-    """``atan(a + a_lo)`` as ``(hi, lo)`` for ``a >= 0`` (a_lo a small correction).
+def atan_parts(a):
+    """``atan(a)`` as ``(hi, lo)`` for ``a >= 0``.
 
     The five ranges of fdlibm, picked with comparisons: ``t = (a - c)/(1 + c a)``
     has an exact numerator in each, and ``atan(c)`` is a double-double constant.
@@ -147,8 +147,7 @@ def atan_parts(a, a_lo):
         ATAN_ONE_LO if r2 else (ATAN_HALF_LO if r1 else 0.0)))
     t = num / den
     z = t * t
-    # atan(a + a_lo) = atan(a) + a_lo/(1 + a^2), to first order
-    tail = fma(t * z, estrin(ATAN_F64, z), off_lo + a_lo / fma(a, a, 1.0))
+    tail = fma(t * z, estrin(ATAN_F64, z), off_lo)
     s, e = fast_two_sum(off_hi, t)  # |off_hi| > |t| unless off_hi == 0
     return s, e + tail
 
@@ -161,7 +160,7 @@ def atan_f64(x):
     1.5707963267948966
     """
     a = fabs(x)
-    hi, lo = atan_parts(a, 0.0)
+    hi, lo = atan_parts(a)
     y = copysign(hi + lo, x)
     return x if not a >= TINY_F64 else y  # tiny (and -0.0) and NaN: x
 
