@@ -348,7 +348,7 @@ def _log1p_f32_portable(x):
     return y if not fabs(x) < np.float32(2.9802322e-08) else x  # 2^-25: tiny, -0.0, NaN
 
 
-# --- log, log2 and log10 by table (AVX-512) --------------------------------------------
+# --- log, log2, log10 and log1p by table (AVX-512) -------------------------------------
 #
 # float64 pow's log reduction (power.py), its first level alone: x = 2**k z with z in
 # [0.69921875, 1.3984375) from the bits; the top bits of z's offset mantissa (four for
@@ -491,6 +491,22 @@ def reduce_by_table(v, spec: _LogTable, get, x, k_offset=None):
     return k, i, r, p_lo, v.fma(k, v.const(spec.ln2[0]), get("logc_hi", i))
 
 
+def normal_positive(v, spec: _LogTable, x):
+    """Where x is a positive normal number (not 0, subnormal, inf, NaN, negative):
+    one unsigned comparison of the bits."""
+    return v.ult(v.isub(v.bits(x), v.iconst(spec.normal_bits)),
+                 v.iconst(spec.inf_bits - spec.normal_bits))
+
+
+def scale_subnormal(v, spec: _LogTable, x):
+    """``(xs, k_offset)``: x with a positive subnormal scaled into the normal range
+    (by ``spec.subnormal_scale``), and the exponent offset that undoes it, 0 for
+    every other x (a negative x's bits are large as unsigned)."""
+    subnormal = v.ult(v.isub(v.bits(x), v.iconst(1)), v.iconst(spec.normal_bits - 1))
+    return (v.select(subnormal, v.fmul(x, v.const(spec.subnormal_scale)), x),
+            v.select(subnormal, v.const(-np.log2(spec.subnormal_scale)), v.const(0.0)))
+
+
 def _ln_by_table(v, spec: _LogTable, get, x, k_offset=None):
     """``log x = t + tail`` (see above) for a normal x > 0, t holding the leading
     part exactly; k_offset is added to the exponent (subnormals scaled)."""
@@ -530,17 +546,11 @@ def _log_by_table(spec: _LogTable, finish):
     subnormals scaled and the special values selected as NumPy gives them."""
     def body(v, x):
         get = v.table(f"log_f{spec.scalar.bitwidth}", spec.columns)
-        ordinary = v.ult(v.isub(v.bits(x), v.iconst(spec.normal_bits)),
-                         v.iconst(spec.inf_bits - spec.normal_bits))
+        ordinary = normal_positive(v, spec, x)
 
         def special():
-            # 0 < x < the smallest normal (a negative x's bits are large as unsigned)
-            subnormal = v.ult(v.isub(v.bits(x), v.iconst(1)), v.iconst(spec.normal_bits - 1))
-            xs = v.select(subnormal, v.fmul(x, v.const(spec.subnormal_scale)), x)
-            k_offset = v.select(subnormal, v.const(-np.log2(spec.subnormal_scale)),
-                                v.const(0.0))
             # zero, negative, inf and NaN lanes give finite nonsense, selected away
-            y = finish(v, *_ln_by_table(v, spec, get, xs, k_offset))
+            y = finish(v, *_ln_by_table(v, spec, get, *scale_subnormal(v, spec, x)))
             y = v.select(v.fcmp("==", x, v.const(0.0)), v.const(-np.inf), y)
             y = v.select(v.fcmp("<", x, v.const(0.0)), v.const(np.nan), y)
             return v.select(v.fcmp("<", x, v.const(np.inf)), y, v.fadd(x, x))

@@ -65,7 +65,9 @@ from tracegrad.codegen.vecmath.log import (
     LOG_TABLE_F32,
     LOG_TABLE_F64,
     SQRT_HALF_BITS,
+    normal_positive,
     reduce_by_table,
+    scale_subnormal,
     split_exponent,
 )
 
@@ -382,23 +384,27 @@ def _c99_signs_and_nans(v, x, y, odd_x, out):
     return v.select(v.fcmp("==", y, v.const(0.0)), v.const(1.0), out)
 
 
+def _special_base(v, spec, x):
+    """``(ax, odd_x, k_offset)`` for pow's special path, from any x: odd_x where x is
+    0, inf or NaN, which get the stand-ins 1/2 and 2 (with y = +-big they under- and
+    overflow as 0 and inf must; NaN is restored by `_c99_signs_and_nans`); elsewhere
+    ax = |x|, a subnormal scaled by `scale_subnormal` (k_offset undoes it)."""
+    abs_bits = v.and_(v.bits(x), v.iconst((1 << (spec.scalar.bitwidth - 1)) - 1))
+    odd_x = v.not_(v.ult(v.isub(abs_bits, v.iconst(1)), v.iconst(spec.inf_bits - 1)))
+    ax, k_offset = scale_subnormal(v, spec, v.from_bits(abs_bits))
+    stand_in = v.select(v.ilt(abs_bits, v.iconst(spec.normal_bits)), v.const(0.5),
+                        v.const(2.0))
+    return v.select(odd_x, stand_in, ax), odd_x, k_offset
+
+
 def _pow_f32_special(v, get, x, y):
     """``x ** y`` on 16 lanes, any x and y (C99's special cases, as np.power)."""
-    abs_bits = v.and_(v.bits(x), v.iconst(0x7FFFFFFF))
-    ax = v.from_bits(abs_bits)
-    # x = 0, inf, NaN: stand-ins 1/2 and 2 and y = +-200, which under- and overflow
-    # as 0 and inf must (NaN is restored below); a subnormal x is scaled by 2**23
-    odd_x = v.not_(v.ult(v.isub(abs_bits, v.iconst(1)), v.iconst(0x7F7FFFFF)))
-    subnormal = v.ult(v.isub(abs_bits, v.iconst(1)), v.iconst(0x007FFFFF))
-    stand_in = v.select(v.ilt(abs_bits, v.iconst(0x00800000)), v.const(0.5), v.const(2.0))
-    ax = v.select(subnormal, v.fmul(ax, v.const(2.0**23)), ax)
-    ax = v.select(odd_x, stand_in, ax)
-    k_offset = v.select(subnormal, v.const(-23.0), v.const(0.0))
+    ax, odd_x, k_offset = _special_base(v, LOG_TABLE_F32, x)
     # y clamped (NaN to the bound); 1 for x = 1 whatever y (NaN is restored below)
     big = v.const(POW_F32_MAX_Y)
     yc = v.select(v.fcmp("<", y, big), y, big)
     yc = v.select(v.fcmp(">", yc, v.fneg(big)), yc, v.fneg(big))
-    yc = v.select(odd_x, v.copysign(v.const(200.0), y), yc)
+    yc = v.select(odd_x, v.copysign(v.const(200.0), y), yc)  # 0 and inf: see above
     yc = v.select(v.fcmp("==", ax, v.const(1.0)), v.const(0.0), yc)
     out = _pow_f32_magnitude(v, get, ax, yc, k_offset)
     return _c99_signs_and_nans(v, x, y, odd_x, out)
@@ -409,7 +415,7 @@ def _pow_f32_vector(v, x, y):
     normal, positive and finite and every |y| below 2**24, `_pow_f32_magnitude`
     alone; otherwise `_pow_f32_special`, about 25 operations more."""
     get = v.table("pow_f32", {**LOG_F32_TABLE, **POW_F32_EXP_TABLE})
-    ordinary = v.and_(v.ult(v.isub(v.bits(x), v.iconst(0x00800000)), v.iconst(0x7F000000)),
+    ordinary = v.and_(normal_positive(v, LOG_TABLE_F32, x),
                       v.ult(v.and_(v.bits(y), v.iconst(0x7FFFFFFF)), v.iconst(0x4B800000)))
     return v.if_all(ordinary, lambda: _pow_f32_magnitude(v, get, x, y),
                     lambda: _pow_f32_special(v, get, x, y))
@@ -487,8 +493,6 @@ POW_F64_LOG = (
 )
 POW_F64_FIRST_BITS = LOG_TABLE_F64.first_bits  # 0.69921875, as for float32
 POW_F64_LEVEL2 = 252.0  # j = round(252 r1): |j| <= 7 (remez.pow_f64_bounds)
-NORMAL_BITS = 0x0010000000000000  # the bits of the smallest normal float64
-INF_BITS = 0x7FF0000000000000
 POW_F64_MAX_Y = 0x40F0000000000000  # the bits of 2**16: |y lo| < 2**-12 below
 POW_F64_CLAMP = 2000.0  # |y log|x|| beyond this over- or underflows (special path)
 
@@ -539,17 +543,8 @@ def _pow_f64_magnitude(w, get, ax, y):
 
 def _pow_f64_special(v, get, x, y):
     """``x ** y`` on 8 lanes, any x and y (C99's special cases, as np.power)."""
-    abs_bits = v.and_(v.bits(x), v.iconst(0x7FFFFFFFFFFFFFFF))
-    ax = v.from_bits(abs_bits)
-    # x = 0, inf, NaN: stand-ins 1/2 and 2 and y = +-2000, which under- and overflow
-    # as 0 and inf must (NaN is restored below); a subnormal x is scaled by 2**54
-    odd_x = v.not_(v.ult(v.isub(abs_bits, v.iconst(1)), v.iconst(MAX_BITS)))
-    subnormal = v.ult(v.isub(abs_bits, v.iconst(1)), v.iconst(NORMAL_BITS - 1))
-    stand_in = v.select(v.ilt(abs_bits, v.iconst(NORMAL_BITS)), v.const(0.5), v.const(2.0))
-    ax = v.select(subnormal, v.fmul(ax, v.const(2.0**54)), ax)
-    ax = v.select(odd_x, stand_in, ax)
-    k_offset = v.select(subnormal, v.const(-54.0), v.const(0.0))
-    yc = v.select(odd_x, v.copysign(v.const(POW_F64_CLAMP), y), y)
+    ax, odd_x, k_offset = _special_base(v, LOG_TABLE_F64, x)
+    yc = v.select(odd_x, v.copysign(v.const(POW_F64_CLAMP), y), y)  # 0 and inf
     yc = v.select(v.fcmp("==", ax, v.const(1.0)), v.const(0.0), yc)  # 1 for y = +-inf
     hi, lo, tail = _pow_f64_log(v, get, ax, k_offset)
     hi, lo = v.fast_two_sum(hi, v.fadd(lo, tail))  # normalised, for any y
@@ -570,7 +565,7 @@ def _pow_f64_vector(v, x, y):
     otherwise `_pow_f64_special`."""
     get = v.table("pow_f64", POW_F64_TABLE)
     ordinary = v.and_(
-        v.ult(v.isub(v.bits(x), v.iconst(NORMAL_BITS)), v.iconst(INF_BITS - NORMAL_BITS)),
+        normal_positive(v, LOG_TABLE_F64, x),
         v.ult(v.and_(v.bits(y), v.iconst(0x7FFFFFFFFFFFFFFF)), v.iconst(POW_F64_MAX_Y)))
     return v.if_all(ordinary, lambda: _pow_f64_magnitude(v, get, x, y),
                     lambda: _pow_f64_special(v, get, x, y))
