@@ -93,6 +93,18 @@ def test_loop_is_simd_without_calls(kernels, op, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("op", sorted(OPS))
+def test_has_vector_body_names_the_functions_whose_loops_call_one(kernels, op, dtype):
+    """Code generation outlines serial loops over exactly these (`outline.py`)."""
+    from tracegrad.codegen.vecmath import has_vector_body, select
+
+    loop = kernels(op, dtype)
+    body = next(f for name, f in ir_functions(loop).items() if re.match(r"_ZN\w*loop", name))
+    calls_body = any(re.search(r"^tg_\w+_v(?:8|16)$", c) for c in callees(body))
+    assert has_vector_body(select.function_name(op, dtype)) == calls_body
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
 @pytest.mark.parametrize("name", ["sin_fast", "cos_fast", "tan_fast", "trig_fast_ok"])
 def test_fast_trig_loop_is_simd_without_calls(name, dtype):
     numba = pytest.importorskip("numba")

@@ -3,7 +3,9 @@
 `generate` partitions the graph (`schedule`), lowers each group to a kernel
 (`kernel`) and writes them, in order, into the body of a single function
 ``program(inputs..., constants...)`` that returns a tuple of the outputs, so a
-call costs one Numba dispatch. The backend factory that loads or builds a program
+call costs one Numba dispatch (a serial kernel over vector bodies is written as a
+function of its own that the program calls, for LLVM to optimise it twice:
+`outline`). The backend factory that loads or builds a program
 is `tracegrad.runtime.executable.cpu_executable`.
 """
 
@@ -11,10 +13,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from math import prod
 
 import numpy as np
 
 from tracegrad.codegen.kernel import Env, Kernel, lower
+from tracegrad.codegen.outline import names_assigned, names_read, needs_outlining, outline
 from tracegrad.codegen.rewrite import prepare
 from tracegrad.codegen.schedule import LOOP, Plan, partition
 from tracegrad.codegen.source import Writer, render
@@ -37,8 +41,9 @@ class Program:
 
 
 def generate(graph: Graph, name: str = "fn", math: str | None = None,
-             fastmath: bool = False) -> Program:
-    """The Numba source of `graph` (nothing is compiled).
+             fastmath: bool = False, outline_kernels: bool = True) -> Program:
+    """The Numba source of `graph` (nothing is compiled). `outline_kernels=False`
+    keeps every kernel in the program's body (`outline`; for comparisons).
 
     >>> import tracegrad as tg
     >>> g = tg.make_ir(lambda x: np.sin(x) * 2.0)(np.ones(4))
@@ -59,6 +64,10 @@ def generate(graph: Graph, name: str = "fn", math: str | None = None,
     returns = _returns(graph, plan, env)  # may add array literals to env.consts
     parallel = any(k.parallel for k in kernels)
 
+    flags = f"cache=True, fastmath={_fastmath(mode, fastmath)}, error_model=\"numpy\", nogil=True"
+    params = [env.buf(v) for v in graph.inputs] + [f"c{j}" for j in range(len(env.consts))]
+    body, functions = _body(graph, env, kernels, params, returns, flags, outline_kernels)
+
     w = Writer()
     w.line(f"# tracegrad program for `{name}` (generated code; edits are overwritten)")
     w.line(f"# {str(graph).splitlines()[0].rstrip(' {')}")
@@ -67,24 +76,13 @@ def generate(graph: Graph, name: str = "fn", math: str | None = None,
     w.line("import numba")
     w.line("import numpy as np")
     w.line("from numba import prange")
+    for function in functions:
+        w.lines += ["", "", *function.rstrip("\n").split("\n")]
     w.lines.append("")
     w.lines.append("")
-    flags = f"cache=True, fastmath={_fastmath(mode, fastmath)}, error_model=\"numpy\", nogil=True"
     w.line(f"@numba.njit({flags}{', parallel=True' if parallel else ''})")
-    params = [env.buf(v) for v in graph.inputs] + [f"c{j}" for j in range(len(env.consts))]
     w.line(f"def program({', '.join(params)}):")
-    w.depth += 1
-    for v in graph.inputs:
-        if v in env.contiguous:
-            w.line(f"{env.buf(v)} = np.ascontiguousarray({env.buf(v)})")
-        if not v.shape:
-            w.line(f"{env.local(v)} = {env.buf(v)}[()]")
-    for k in kernels:
-        w.blank()
-        w.line(comment=f"--- {k.name}: {_describe(k)} ---")
-        render(w, k.body)
-    w.blank()
-    w.line(f"return ({''.join(r + ', ' for r in returns)})")
+    w.lines += body
     consts = tuple(c.value for c in env.consts)
     source = w.text()
     used = sorted(set(re.findall(r"\bvm_\w+?_f(?:32|64)\b", source)))
@@ -102,6 +100,46 @@ def generate(graph: Graph, name: str = "fn", math: str | None = None,
                                 "from numba import prange\n"
                                 "from tracegrad.codegen.hugepages import hugepages\n", 1)
     return Program(name, plan, kernels, source, consts, parallel)
+
+
+def _body(graph: Graph, env: Env, kernels: list[Kernel], params: list[str],
+          returns: list[str], flags: str, outline_kernels: bool) -> tuple[list[str], list[str]]:
+    """The lines of the program's body, and the source of the kernels outlined from it
+    (`outline`): those that call vector bodies serially over enough elements."""
+    body = Writer()
+    body.depth = 1
+    for v in graph.inputs:
+        if v in env.contiguous:
+            body.line(f"{env.buf(v)} = np.ascontiguousarray({env.buf(v)})")
+        if not v.shape:
+            body.line(f"{env.local(v)} = {env.buf(v)}[()]")
+    texts = [_text(k) for k in kernels]
+    ret = f"return ({''.join(r + ', ' for r in returns)})"
+    defined = set(params) | names_assigned("\n".join(line.strip() for line in body.lines))
+    functions = []
+    for i, (k, text) in enumerate(zip(kernels, texts)):
+        body.blank()
+        body.line(comment=f"--- {k.name}: {_describe(k)} ---")
+        if outline_kernels and not k.parallel and needs_outlining(text, prod(k.group.domain)):
+            later = names_read("\n".join(texts[i + 1:] + [ret]))
+            outlined = outline(k.name, text, defined, later, flags)
+            functions.append(outlined.function)
+            body.line(outlined.call, comment="outlined: optimised again where the program "
+                                             "links it (see outline.py)")
+            defined |= outlined.assigned
+            continue
+        render(body, k.body)
+        defined |= names_assigned(text)
+    body.blank()
+    body.line(ret)
+    return body.lines, functions
+
+
+def _text(k: Kernel) -> str:
+    """The kernel's statements, unindented."""
+    w = Writer()
+    render(w, k.body)
+    return w.text()
 
 
 def _fastmath(mode: str, fastmath: bool) -> str:

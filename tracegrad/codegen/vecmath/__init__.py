@@ -67,6 +67,24 @@ def functions() -> dict:
     return {op: (OPS[op], _function(op, "f64"), _function(op, "f32")) for op in _MODULES}
 
 
+def has_vector_body(name: str) -> bool:
+    """Whether the function `name` (``vm_<op>_<f64|f32>``) runs a vector kernel's
+    body on this machine (`vector_kernels.kernel_or`: AVX-512), which a loop calls
+    once per register of elements; code generation outlines serial loops over such
+    functions (`tracegrad.codegen.outline`).
+
+    >>> has_vector_body("vm_sin_f64")
+    False
+    """
+    op, suffix = name[3:-4], name[-3:]
+    if op not in _MODULES:
+        return False
+    _function(op, suffix)  # imports its module, which chooses its kernels
+    from tracegrad.codegen.vecmath import vector_kernels
+
+    return f"{op}_{suffix}" in vector_kernels.CHOSEN
+
+
 def __getattr__(name: str):
     if name == "FUNCTIONS":
         return functions()

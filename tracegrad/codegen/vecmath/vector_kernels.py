@@ -30,7 +30,10 @@ spill (a first float32 tanh with 9 tables over 1e7 elements: 2.86 ms, against
 its result through a second, empty vector function, ``tg_no_interleave_<T>``,
 which raises the loop's cost past the vectoriser's small-loop threshold (20) and
 inlines away to nothing. Elsewhere the loop calls the body once per register of
-elements (2.5 ms), and the tables are loaded from memory by each call.
+elements (2.5 ms), and the tables are loaded from memory by each call; code
+generation outlines such serial loops over 16,384 elements or more into functions
+of their own, which Numba optimises again where it links them
+(`tracegrad.codegen.outline`).
 
 Either way the loop is SIMD throughout: no libm, no per-lane call
 (`tests/vecmath/test_vectorised.py` checks the optimised IR). The definitions are
@@ -428,6 +431,11 @@ def vector_function(name: str, scalar: types.Float, body: Body, arity: int = 1):
     return intrinsic_of_arity(name, arity, typed)
 
 
+# The names (``exp_f64``...) of the kernels `kernel_or` chose on this machine: the
+# public functions of those names run a vector body (see `vecmath.has_vector_body`).
+CHOSEN: set[str] = set()
+
+
 def kernel_or(name: str, scalar: types.Float, body: Body, portable, arity: int = 1):
     """What a public function calls: the vector kernel `name` (`vector_function`)
     where the machine code may use AVX-512 (`available`), else `portable`, the
@@ -435,4 +443,7 @@ def kernel_or(name: str, scalar: types.Float, body: Body, portable, arity: int =
 
     >>> twice = kernel_or("twice_f32", types.float32, lambda v, x: v.fadd(x, x), None)
     """
-    return vector_function(name, scalar, body, arity) if available() else portable
+    if not available():
+        return portable
+    CHOSEN.add(name)
+    return vector_function(name, scalar, body, arity)
