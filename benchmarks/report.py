@@ -216,34 +216,54 @@ def results_markdown(machine: Machine, case_results: Sequence[CaseResult],
                 lines += [f"![{w} chart]({charts[w]})", ""]
         lines += [f"### {cr.case.label}", "", table(cr, m.bandwidth)]
     lines += vecmath_section()
+    lines += outlining_section()
     return "\n".join(lines) + "\n"
 
 
-VECMATH_DOC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                           "docs", "vecmath.md")
+DOCS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs")
+VECMATH_DOC = os.path.join(DOCS, "vecmath.md")
+CODEGEN_DOC = os.path.join(DOCS, "codegen.md")
 
 
-def vecmath_section(doc: str = VECMATH_DOC) -> list[str]:
-    """The per-function throughput table of the vector math, as measured by
-    ``benchmarks/vecmath_throughput.py`` and kept in docs/vecmath.md (it takes
-    minutes to measure, so the harness copies it rather than re-measuring)."""
+def doc_table(doc: str, header: str, title: str, intro: str) -> list[str]:
+    """The first markdown table of `doc` whose header line starts with `header`, as a
+    section `title` with `intro`; empty if there is none. Tables that take minutes
+    to measure live in the docs, and the harness copies them rather than
+    re-measuring."""
     try:
         with open(doc, encoding="utf-8") as f:
             text = f.read().splitlines()
     except OSError:
         return []
-    start = next((i for i, line in enumerate(text)
-                  if line.startswith("| function | dtype | vecmath (ms)")), None)
+    start = next((i for i, line in enumerate(text) if line.startswith(header)), None)
     if start is None:
         return []
     end = next((i for i in range(start, len(text)) if not text[i].startswith("|")), len(text))
-    return ["", "## Vector math throughput (from docs/vecmath.md)", "",
-            "Each function over 1e7 elements on one thread: tracegrad's vector math in the "
-            "`prange` loop a generated program runs (sin, cos, tan as it calls them: the "
-            "fast variants with the rerun count; `_exact`: the exact element functions), "
-            "NumPy's ufunc, and a Numba loop calling libm "
-            "(`python benchmarks/vecmath_throughput.py`; method and accuracy in "
-            "[docs/vecmath.md](../docs/vecmath.md)).", "", *text[start:end]]
+    return ["", f"## {title}", "", intro, "", *text[start:end]]
+
+
+def vecmath_section(doc: str = VECMATH_DOC) -> list[str]:
+    """The per-function throughput table of the vector math, as measured by
+    ``benchmarks/vecmath_throughput.py`` and kept in docs/vecmath.md."""
+    return doc_table(
+        doc, "| function | dtype | vecmath (ms)", "Vector math throughput (from docs/vecmath.md)",
+        "Each function over 1e7 elements on one thread: tracegrad's vector math in the "
+        "`prange` loop a generated program runs (sin, cos, tan as it calls them: the "
+        "fast variants with the rerun count; `_exact`: the exact element functions), "
+        "NumPy's ufunc, and a Numba loop calling libm "
+        "(`python benchmarks/vecmath_throughput.py`; method and accuracy in "
+        "[docs/vecmath.md](../docs/vecmath.md)).")
+
+
+def outlining_section(doc: str = CODEGEN_DOC) -> list[str]:
+    """The table of serial kernels outlined or not, as measured by
+    ``benchmarks/outlining.py`` and kept in docs/codegen.md."""
+    return doc_table(
+        doc, "| `f(x) * 2`, n = ", "Outlined serial kernels (from docs/codegen.md)",
+        "A serial kernel over a vector body as its own function (outlined, the default) "
+        "or left in the program's body, and NumPy; one thread, medians of interleaved "
+        "calls (`python benchmarks/outlining.py`; why in "
+        "[docs/codegen.md](../docs/codegen.md), \"Outlined kernels\").")
 
 
 NOTES_HEADING = "## Notes added after the run"

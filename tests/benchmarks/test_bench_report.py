@@ -65,6 +65,16 @@ def test_results_markdown_has_machine_versions_and_every_case():
         assert needle in text
 
 
+def test_doc_tables_are_copied_whole_or_not_at_all(tmp_path):
+    doc = tmp_path / "doc.md"
+    doc.write_text("intro\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nafter\n| a | c |\n")
+    section = report.doc_table(str(doc), "| a |", "Title", "Words.")
+    assert section == ["", "## Title", "", "Words.", "", "| a | b |", "|---|---|", "| 1 | 2 |"]
+    assert report.doc_table(str(doc), "| z |", "Title", "Words.") == []
+    assert report.doc_table(str(tmp_path / "missing.md"), "| a |", "T", "W.") == []
+    assert report.outlining_section()[1] == "## Outlined serial kernels (from docs/codegen.md)"
+
+
 def test_charts_one_png_per_workload(tmp_path):
     pytest.importorskip("matplotlib")
     latency = CaseResult(_case_result().case, [
