@@ -9,8 +9,8 @@ Each function over 1e7 elements, single thread, three ways:
   `vector_kernels.py`). sin, cos and tan as generated code calls them: the fast
   variants, with the count of arguments beyond their range (``trig_fast_ok``) that
   would send the loop to a rerun; the ``_exact`` rows are the exact element
-  functions, which generated code runs only in a float32 rerun (some |x| beyond
-  2**30; float64 reruns call libm); the ``copy`` row (``out[i] = x[i]``) is the
+  functions, which generated code runs only in that rerun (some |x| beyond
+  2**30); the ``copy`` row (``out[i] = x[i]``) is the
   floor memory bandwidth sets, where a cheap function's loop ends up at 1e7
   elements;
 - **NumPy**: the ufunc with ``out=`` (SciPy's for erf and logistic), which NumPy

@@ -173,7 +173,7 @@ _NAME = re.compile(r"\b([a-z]+\d+(?:_\d+)?)\b")
 
 class _LoopLowering:
     def __init__(self, group: Group, env: Env, allow_parallel: bool,
-                 trig_flag: str | None = None, libm: bool = False) -> None:
+                 trig_flag: str | None = None, rerun: bool = False) -> None:
         self.g, self.env, self.plan = group, env, env.plan
         self.allow_parallel = allow_parallel
         # With a flag name: call the fast trig variants and count the arguments they
@@ -181,7 +181,11 @@ class _LoopLowering:
         # Numba's prange takes one reduction statement per variable.
         self.trig_flag = trig_flag
         self.trig_counters: dict[tuple[int, str], str] = {}  # (stage, argument) -> name
-        self.libm = libm  # the rerun: libm's functions, whatever the program's math
+        # The rerun of `_with_trig_guard`: the exact trig functions, libm's for the
+        # rest whatever the program's math, into the buffers the first run allocated
+        # (LLVM left a loop that stores into a buffer allocated again in the branch
+        # scalar: float64 exact tan over 1e6 elements took 26 ms instead of 3.1).
+        self.rerun = rerun
         self.ndim = len(group.domain)
         self.k = min(group.prefix or 0, self.ndim)
         self.idx = loop_index(self.ndim)
@@ -191,6 +195,11 @@ class _LoopLowering:
         self.depth: dict[str, int] = {}  # locals of this kernel -> loop depth defined at
 
     # --- placement helpers ----------------------------------------------------------------
+
+    def allocate(self, out: Var) -> None:
+        """Allocate the buffer of `out` before the loops (unless the buffer is reused)."""
+        if not self.rerun:
+            self.before.append(alloc(self.env, out))
 
     def depth_of(self, expr: str) -> int:
         d = 0
@@ -256,9 +265,9 @@ class _LoopLowering:
             check = vecmath.trig_guard(in_dtype).format(args[0])
             self.place(self.stages[stage], self.depth_of(args[0]),
                        Line(f"{counter} += not {check}"))
-        math_mode = "libm" if self.libm else self.env.math
-        if self.libm and in_dtype == np.float32 and _fast_trig(node):
-            math_mode = "vector"  # a float32 rerun's trig: the exact vector functions
+        math_mode = "libm" if self.rerun else self.env.math
+        if self.rerun and _fast_trig(node):
+            math_mode = "vector"  # and not fast_trig: the exact vector functions
         return mathlib.scalar_expr(node.op.name, node.op.emit, args, in_dtype,
                                    node.outputs[0].dtype, dict(node.params), math_mode,
                                    fast_trig)
@@ -270,7 +279,7 @@ class _LoopLowering:
         self.define(st, self.env.local(out), self.scalar(node, self.idx, stage),
                     self.env.comment(node))
         if materialized and self.ndim:
-            self.before.append(alloc(self.env, out))
+            self.allocate(out)
             st.body[self.ndim].append(
                 Line(f"{self.env.buf(out)}[{_ix(self.idx)}] = {self.env.local(out)}"))
 
@@ -286,7 +295,7 @@ class _LoopLowering:
 
     def write_outer(self, st: _Stage, out: Var, materialized: bool) -> None:
         if materialized and self.k:
-            self.before.append(alloc(self.env, out))
+            self.allocate(out)
             st.tail.append(Line(f"{self.env.buf(out)}[{_ix(self.idx[:self.k])}] = "
                                 f"{self.env.local(out)}"))
 
@@ -316,9 +325,13 @@ class _LoopLowering:
             self.after.append(Line(f"{self.env.local(out)} = {final}"))
             return
         buf = self.env.buf(out)
-        self.before.append(Line(
-            f"{buf} = np.full({_shape(out.shape)}, {mathlib.identity(kind, out.dtype)}, "
-            f"{mathlib.ctor(out.dtype)})", comment))
+        identity = mathlib.identity(kind, out.dtype)
+        if self.rerun:
+            self.before.append(Line(f"{buf}.fill({identity})", comment))
+        else:
+            self.before.append(Line(
+                f"{buf} = np.full({_shape(out.shape)}, {identity}, {mathlib.ctor(out.dtype)})",
+                comment))
         target = f"{buf}[{', '.join(kept)}]"
         st.body[self.ndim].append(Line(mathlib.accumulate(kind, target, val, out.dtype)))
 
@@ -595,24 +608,24 @@ def _fast_trig(node: Node) -> bool:
 
 
 def _with_trig_guard(group: Group, env: Env, allow_parallel: bool) -> Kernel:
-    """The loop group run with the fast trig functions, and run again with libm if
-    any argument was beyond the fast range (|x| > 2**30, where they give NaN).
+    """The loop group run with the fast trig functions, and run again with the exact
+    ones if any argument was beyond the fast range (|x| > 2**30, where they give NaN).
 
     The exact vector functions pay for a huge-argument reduction in every lane, which
     made sin and cos 2.7x slower; the check is a compare and an add per argument.
-    The rare rerun is a serial loop calling libm's functions (within 1 ulp too):
+    The rare rerun is a serial loop, into the buffers the first run filled, calling
+    the exact sin, cos and tan and libm's functions for the rest (within 1 ulp too):
     with the vector functions inlined a second time, or as a second prange loop,
-    it cost W1 0.4 s of compile. Its float32 sin, cos and tan are the exact vector
-    functions, which compile no slower than libm's there and run 7-13x faster (a
-    float32 sin over 1e6 elements with one argument beyond 2**30: 1.1 ms instead of
-    9.5, NumPy 0.5); float64's exact tan, inlined beside the rest, ran slower than
-    libm's and added 0.12 s to W1's compile.
+    it cost W1 0.4 s of compile. The exact trig functions add 0.05-0.13 s to W1's
+    compile and run 4-13x faster there than libm's (over 1e6 elements with one
+    argument beyond 2**30: float32 sin 1.2 ms instead of 7.6-9.5, float64 tan 3.5
+    instead of 17.5-20; NumPy 0.5-0.9 and 1.1).
     """
     flag = f"trig_misses{env.number[group.nodes[0].outputs[0]]}"
     lowering = _LoopLowering(group, env, allow_parallel, trig_flag=flag)
     fast = lowering.lower()
     # Serial too: each prange loop is a gufunc of its own for Numba to compile.
-    exact = _LoopLowering(group, env, allow_parallel=False, libm=True).lower()
+    exact = _LoopLowering(group, env, allow_parallel=False, rerun=True).lower()
     counters = list(lowering.trig_counters.values())
     body: list[Line | Loop | Branch] = [
         Line(f"{c} = 0", "fast trig functions: exact unless this counts arguments" if i == 0

@@ -83,7 +83,7 @@ def names_assigned(text: str) -> set[str]:
                 targets = s.targets if isinstance(s, ast.Assign) else [s.target]
                 for t in targets:
                     assigned.update(n.id for n in ast.walk(t) if isinstance(n, ast.Name))
-            elif isinstance(s, ast.If):  # a kernel's rerun with libm (trig guard)
+            elif isinstance(s, ast.If):  # a kernel's rerun (trig guard)
                 visit(s.body)
                 visit(s.orelse)
 
