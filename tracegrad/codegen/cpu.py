@@ -21,7 +21,7 @@ from tracegrad.codegen.kernel import Env, Kernel, lower
 from tracegrad.codegen.outline import names_assigned, names_read, needs_outlining, outline
 from tracegrad.codegen.rewrite import prepare
 from tracegrad.codegen.schedule import LOOP, Plan, partition
-from tracegrad.codegen.source import Writer, render
+from tracegrad.codegen.source import Writer, indent, render
 from tracegrad.ir.graph import Const, Graph
 
 
@@ -115,24 +115,38 @@ def _body(graph: Graph, env: Env, kernels: list[Kernel], params: list[str],
             body.line(f"{env.local(v)} = {env.buf(v)}[()]")
     texts = [_text(k) for k in kernels]
     ret = f"return ({''.join(r + ', ' for r in returns)})"
-    defined = set(params) | names_assigned("\n".join(line.strip() for line in body.lines))
+    outlined = [outline_kernels and not k.parallel and needs_outlining(t, prod(k.group.domain))
+                for k, t in zip(kernels, texts)]
     functions = []
+    if any(outlined):  # what each kernel finds defined, and what is read after it
+        defined = set(params) | names_assigned("\n".join(line.strip() for line in body.lines))
+        read_after = _read_after(texts, ret)
     for i, (k, text) in enumerate(zip(kernels, texts)):
         body.blank()
         body.line(comment=f"--- {k.name}: {_describe(k)} ---")
-        if outline_kernels and not k.parallel and needs_outlining(text, prod(k.group.domain)):
-            later = names_read("\n".join(texts[i + 1:] + [ret]))
-            outlined = outline(k.name, text, defined, later, flags)
-            functions.append(outlined.function)
-            body.line(outlined.call, comment="outlined: optimised again where the program "
-                                             "links it (see outline.py)")
-            defined |= outlined.assigned
-            continue
-        render(body, k.body)
-        defined |= names_assigned(text)
+        if outlined[i]:
+            kernel = outline(k.name, text, defined, read_after[i], flags)
+            functions.append(kernel.function)
+            body.line(kernel.call, comment="outlined: optimised again where the program "
+                                           "links it (see outline.py)")
+            defined |= kernel.assigned
+        else:  # the text rendered above, one level in
+            body.lines += indent(text)
+            if any(outlined[i + 1:]):
+                defined |= names_assigned(text)
     body.blank()
     body.line(ret)
     return body.lines, functions
+
+
+def _read_after(texts: list[str], ret: str) -> list[set[str]]:
+    """For each kernel's text, the names the program reads after it (each text
+    parsed once)."""
+    after, seen = [], names_read(ret)
+    for text in reversed(texts):
+        after.append(set(seen))
+        seen |= names_read(text)
+    return after[::-1]
 
 
 def _text(k: Kernel) -> str:

@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tracegrad.codegen.source import INDENT
+from tracegrad.codegen.source import INDENT, indent
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def outline(name: str, text: str, defined: set[str], read_later: set[str],
     params = sorted(names_read(text) & defined, key=_natural)
     assigned = names_assigned(text)
     results = sorted(assigned & read_later, key=_natural)
-    body = [INDENT + line if line else line for line in text.rstrip("\n").split("\n")]
+    body = indent(text)
     if results:
         body.append(f"{INDENT}return ({', '.join(results)},)")
     function = "\n".join([f"@numba.njit({flags})", f"def {name}({', '.join(params)}):", *body])

@@ -40,6 +40,15 @@ class Writer:
         return "\n".join(self.lines) + "\n"
 
 
+def indent(text: str) -> list[str]:
+    """The lines of `text` one level in (blank lines stay empty).
+
+    >>> indent("x = 1\\n\\ny = 2\\n")
+    ['    x = 1', '', '    y = 2']
+    """
+    return [INDENT + line if line else line for line in text.rstrip("\n").split("\n")]
+
+
 def render(w: Writer, items: list[Line | Loop | Branch]) -> None:
     """Write a tree of loops, branches and lines at `w`'s current indentation."""
     for item in items:
