@@ -42,8 +42,9 @@ CASES = [("exp", np.float64), ("expm1", np.float64), ("log", np.float64),
          ("power", np.float32), ("sin", np.float64)]
 
 
-def programs(op: str, dtype, n: int, rng) -> tuple[list[np.ndarray], dict]:
-    """The inputs, and ``name -> (call, compile seconds)`` for both programs and NumPy."""
+def programs(op: str, dtype, n: int, rng) -> dict:
+    """``name -> (call, compile seconds)`` for both programs and NumPy, on inputs of
+    `n` elements."""
     fn = getattr(np, op)
     x = rng.uniform(0.1, 4.0, n).astype(dtype)
     args = [x, rng.uniform(-2, 2, n).astype(dtype)] if op == "power" else [x]
@@ -65,14 +66,14 @@ def programs(op: str, dtype, n: int, rng) -> tuple[list[np.ndarray], dict]:
         compiled(*args)
         calls[label] = (lambda c=compiled: c(*args), time.perf_counter() - t0)
     calls["NumPy"] = (lambda: f(*args), 0.0)
-    return args, calls
+    return calls
 
 
 def measure(n: int, repeats: int) -> list[dict]:
     rng = np.random.default_rng(0)
     rows = []
     for op, dtype in CASES:
-        _, calls = programs(op, dtype, n, rng)
+        calls = programs(op, dtype, n, rng)
         samples = {name: [] for name in calls}
         for _ in range(repeats):
             for name, (call, _) in calls.items():
